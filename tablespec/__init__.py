@@ -1,0 +1,37 @@
+"""tablespec: declarative Delta Lake tables on delta-rs.
+
+Heavy modules (deltalake, polars, pyarrow) load only when their names are first used, so the CLI's
+``validate`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from tablespec.apply import apply
+    from tablespec.loader import load_specs
+    from tablespec.plan import plan
+    from tablespec.table import DeltaTable
+
+__all__ = ["DeltaTable", "__version__", "apply", "load_specs", "plan"]
+
+_LAZY = {
+    "DeltaTable": ("tablespec.table", "DeltaTable"),
+    "load_specs": ("tablespec.loader", "load_specs"),
+    "plan": ("tablespec.plan", "plan"),
+    "apply": ("tablespec.apply", "apply"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tablespec' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+from tablespec.cli import run
+
+raise SystemExit(run())
