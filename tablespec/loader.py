@@ -165,7 +165,7 @@ def _schema_problems(doc: Document) -> list[Problem]:
 def _explain(error: Any, doc: Document, table: str) -> list[Problem]:
     """Turn one jsonschema error into problems worded for a spec author."""
     path = tuple(error.absolute_path)
-    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[") or "document"
+    where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[") or "the spec"
     validator, instance = error.validator, error.instance
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
