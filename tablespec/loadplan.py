@@ -10,9 +10,18 @@ How exactly-once works: the commit that loads a file also carries Delta ``txn`` 
 * ``tablespec/<source>/seed`` -> 0 written by the create commit, 1 by the commit that loads the
   seed data of a ``create`` source (so a crash between the two still loads the seed once).
 
-Because the marker and the data are in one commit, a crash leaves either both or neither.
-Limit: Delta may expire app transactions older than ``delta.setTransactionRetentionDuration``
-when that property is set; tablespec never sets it, and a table that does can reload old files.
+Because the marker and the data are in one commit, a crash leaves either both or neither: a re-run
+finds exactly the files whose commit did not happen. ``tablespec.loads`` checks the markers again
+right before each commit (a resumed or concurrent apply may have committed since the plan), and
+two appliers that race carry the same app id, which Delta's conflict check refuses to commit twice.
+
+Digests come from ``tablespec.sources``: sha256 of the bytes for local files, ``etag:<ETag>:<size>``
+for objects. Identity is per source: the same bytes under another source name load again.
+
+Limits (docs/loads.md): Delta may expire app transactions older than
+``delta.setTransactionRetentionDuration`` when a table sets it; tablespec never sets it, and a
+table that does can reload old files. Every loaded file keeps two ``txn`` entries in the log and
+its checkpoints forever, about 200 bytes each.
 """
 
 from __future__ import annotations
@@ -24,6 +33,24 @@ from collections.abc import Mapping, Sequence
 from tablespec.actions import LoadSource, PendingFile
 from tablespec.spec import SourceSpec
 from tablespec.state import SourceFile
+
+# Reader options a source may set, per format (PRODUCT.md: "passed to the reader where meaningful").
+_TEXT_OPTIONS = {"date_format", "timestamp_format", "true_values", "false_values", "allow_empty"}
+SOURCE_OPTIONS = {
+    "csv": {"delimiter", "separator", "header", "quote", "null_values", "comment", "skip_rows", "encoding"}
+    | _TEXT_OPTIONS,
+    "ndjson": {"encoding", "schema_rows"} | _TEXT_OPTIONS,
+    "json": {"encoding"} | _TEXT_OPTIONS,
+    "parquet": {"allow_empty"},
+}
+
+
+def option_problems(source: SourceSpec) -> list[str]:
+    """Options the source's format does not know (for ``validate``; the reader checks them too)."""
+    known = SOURCE_OPTIONS.get(source.format, set())
+    return [f"unknown {source.format} option {name!r}; known options: {', '.join(sorted(known))}"
+            for name in sorted(set(source.options_dict) - known)]  # fmt: skip
+
 
 PREFIX = "tablespec"
 _GLOB_CHARS = "*?["
@@ -85,35 +112,49 @@ def plan_load(
     table: str,
     source: SourceSpec,
     files: Sequence[SourceFile],
-    app_versions: Mapping[str, int],
+    app_versions: Mapping[str, int | None],
     *,
     table_exists: bool,
+    rows: Mapping[str, int] | None = None,
 ) -> LoadSource | None:
-    """The load action for one source, or None when the source has nothing to do."""
+    """The load action for one source, or None when the source has nothing to do.
+
+    ``app_versions`` maps the ids of :func:`app_ids_for` to the versions the table holds (absent or
+    None: never committed). ``rows`` optionally gives row counts by path (parquet footers, see
+    ``tablespec.sources.row_counts``) for the plan to show.
+    """
     files = sorted(files, key=lambda f: f.path)
+    known = {k: v for k, v in app_versions.items() if v is not None}
+    counts = rows or {}
+
+    def pending(f: SourceFile, reason: str) -> PendingFile:
+        return PendingFile(f, reason, counts.get(f.path))  # type: ignore[arg-type]
+
     if not files:
         return None
     if source.mode == "create":
-        seed = app_versions.get(seed_app_id(source))
+        seed = known.get(seed_app_id(source))
         if table_exists and seed != 0:
             return None  # created earlier (seeded, or by someone else): create sources never load again
-        return _action(table, source, [PendingFile(f, "new") for f in files])
+        return _action(table, source, [pending(f, "new") for f in files])
     if source.mode == "overwrite":
-        loaded = app_versions.get(overwrite_app_id(source))
+        loaded = known.get(overwrite_app_id(source))
         if loaded == digest_version(combined_digest(files)):
             reason = "already loaded"
         else:
             reason = "new" if loaded is None else "changed"
-        return _action(table, source, [PendingFile(f, reason) for f in files])  # type: ignore[arg-type]
-    pending = []
+        return _action(table, source, [pending(f, reason) for f in files])
+    out = []
+    seen: set[str] = set()
     for f in files:
-        if content_app_id(source, f.digest) in app_versions:
-            pending.append(PendingFile(f, "already loaded"))
-        elif path_app_id(source, f.path) in app_versions:
-            pending.append(PendingFile(f, "changed"))
+        if content_app_id(source, f.digest) in known or f.digest in seen:
+            out.append(pending(f, "already loaded"))  # or the same bytes as an earlier file of this load
+        elif path_app_id(source, f.path) in known:
+            out.append(pending(f, "changed"))
         else:
-            pending.append(PendingFile(f, "new"))
-    return _action(table, source, pending)
+            out.append(pending(f, "new"))
+        seen.add(f.digest)
+    return _action(table, source, out)
 
 
 def _action(table: str, source: SourceSpec, files: list[PendingFile]) -> LoadSource | None:

@@ -63,6 +63,10 @@ class TableState:
     # app-transaction versions (Delta `txn` actions) looked up for this plan's loads: app id -> version
     app_transactions: tuple[tuple[str, int], ...] = ()
     vacuum: VacuumPreview | None = None
+    # spec CHECK expression -> the text deltalake stores for it (it rewrites expressions: `amount >= 0`
+    # becomes `amount >= '0'::decimal(18, 2)`); filled by observe for spec constraints whose stored
+    # spelling differs, so diff can tell a respelling from a change without parsing SQL itself
+    constraint_forms: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> ColumnState | None:
         lowered = name.lower()

@@ -1,0 +1,124 @@
+"""``tablespec apply``: parse, call :func:`tablespec.apply.apply`, render, return an exit code.
+
+Approval: with ``--auto-approve`` nothing is asked. Otherwise the plan is shown and confirmed on
+the terminal; with no terminal on stdin (CI), apply refuses with exit 4 and says to pass
+``--auto-approve``. Exit codes: 0 ok, 1 a table failed, 3 invalid spec, 4 refused (guard, stale
+plan, no approval), 64 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import click
+
+from tablespec.cli.common import format_option, paths_argument, table_option, warehouse_option
+from tablespec.cli.exitcodes import ERROR, OK, REFUSED
+
+
+def stdin_is_tty() -> bool:
+    """Separate so tests can stand in for a terminal."""
+    return sys.stdin.isatty()
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+@click.command()
+@paths_argument
+@table_option
+@click.option("--plan", "plan_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=str),
+              help="Apply this saved plan (from `tablespec plan --out FILE`) exactly; refused if stale.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for approval (for CI).")
+@click.option("--allow", "allow", multiple=True, type=click.Choice(["destructive", "rewrite"]),
+              help="Permit changes of this class as verified rewrites (repeatable).")
+@format_option("text", "json")
+@warehouse_option
+def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None, auto_approve: bool,
+          allow: tuple[str, ...], fmt: str, warehouse: str | None) -> int:
+    """Carry out the plan: make the tables match their specs.
+
+    PATHS are spec files or folders (default: specs/ in the project root). Destructive, rewrite
+    and unsupported changes are refused (exit 4) unless allowed with --allow; nothing of a
+    refused table is applied.
+    """
+    from tablespec.apply import apply as run_apply
+    from tablespec.config import load_config
+    from tablespec.render.apply_report import render_json, render_text
+
+    config = load_config(warehouse=warehouse)
+    bar = _ProgressLine() if stderr_is_tty() and fmt == "text" else None
+    report = run_apply(
+        list(paths) or None,
+        config=config,
+        tables=tables,
+        allow=allow,
+        plan=plan_file,
+        approve=None if auto_approve else _Approver(fmt, allow),
+        progress=bar,
+    )
+    if bar is not None:
+        bar.clear()
+    click.echo(render_json(report) if fmt == "json" else render_text(report))
+    if report.failed:
+        return ERROR
+    if report.refused:
+        return REFUSED
+    return OK
+
+
+class _Approver:
+    """Show the plan and ask; refuse (exit 4) when there is no terminal to ask on."""
+
+    def __init__(self, fmt: str, allow: tuple[str, ...]) -> None:
+        self.fmt, self.allow = fmt, allow
+
+    def __call__(self, plan: Any) -> bool:
+        from tablespec.errors import ApprovalRequired
+
+        if not stdin_is_tty():
+            raise ApprovalRequired(
+                "apply needs approval, and stdin is not a terminal to ask on; nothing was changed",
+                hint="review `tablespec plan`, then run `tablespec apply --auto-approve` (CI), "
+                "or apply a reviewed saved plan with `tablespec apply --plan FILE --auto-approve`",
+            )
+        # With --format json, stdout is for the report: the plan and the question go to stderr.
+        stream = sys.stderr if self.fmt == "json" else sys.stdout
+        click.echo(_plan_text(plan, stream), err=self.fmt == "json", nl=False)
+        if not click.confirm("Apply these changes?", default=False, err=True):
+            raise click.exceptions.Abort()
+        return True
+
+
+def _plan_text(plan: Any, stream: Any) -> str:
+    from tablespec.render import render, use_color
+
+    return render(plan, "text", color=use_color(stream))
+
+
+class _ProgressLine:
+    """One self-overwriting status line on stderr (only when stderr is a terminal): how many
+    tables are done, and what the latest busy one is doing. Tables run on threads, hence the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._width = 0
+        self._tables: dict[str, bool] = {}  # table -> finished
+
+    def __call__(self, table: str, step: str, done: int, total: int) -> None:
+        with self._lock:
+            self._tables[table] = bool(total) and done >= total
+            finished = sum(self._tables.values())
+            line = f"[{finished}/{len(self._tables)} tables] {table} ({done}/{total}): {step}"[:110]
+            sys.stderr.write("\r" + line.ljust(self._width))
+            sys.stderr.flush()
+            self._width = len(line)
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._width:
+                sys.stderr.write("\r" + " " * self._width + "\r")
+                sys.stderr.flush()

@@ -1,0 +1,135 @@
+"""SIGKILL `tablespec apply` at several points of a run, then run it again.
+
+Each Delta commit is atomic, and every load commit carries the app transactions that say which
+files it loaded, so whatever point the process dies at, the tables are readable, a re-run
+finishes the job without loading anything twice, and planning again shows no changes.
+
+Where to kill: the executor's test hook ``TABLESPEC_TEST_PAUSE_AFTER=<ActionType>[@table]``
+makes the process touch ``TABLESPEC_TEST_PAUSE_MARKER`` and sleep right after that action; the
+test waits for the marker and kills. One case kills without the hook, as soon as a merge has
+committed its first file (watching the Delta log), i.e. in the middle of a load.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tablespec.table import DeltaTable
+
+REPO = Path(__file__).resolve().parents[2]
+EXPECTED_ROWS = {"crm/customers": 50, "sales/orders": 75, "web/events": 120}
+
+pytestmark = pytest.mark.slow
+
+
+def _project(tmp_path: Path) -> tuple[Path, str]:
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "specs", root / "specs")
+    shutil.copytree(REPO / "data", root / "data")
+    return root, str(tmp_path / "warehouse")
+
+
+def _start(root: Path, warehouse: str, *args: str, **env: str) -> subprocess.Popen[str]:
+    full = {**os.environ, "TABLESPEC_WAREHOUSE": warehouse, **env}
+    return subprocess.Popen([sys.executable, "-m", "tablespec", *args], cwd=root, env=full, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+
+def _run(root: Path, warehouse: str, *args: str) -> tuple[int, str]:
+    proc = _start(root, warehouse, *args)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out + err
+
+
+def _kill_when(proc: subprocess.Popen[str], ready: callable, timeout: float = 60) -> None:  # type: ignore[valid-type]
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"apply ended (exit {proc.returncode}) before the kill point:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the kill point was never reached")
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _table(warehouse: str, location: str) -> DeltaTable:
+    if "://" in warehouse:
+        return DeltaTable(f"{warehouse}/{location}")
+    return DeltaTable(os.path.join(warehouse, location), {})
+
+
+def _recover(root: Path, warehouse: str) -> None:
+    """Every table readable now (whatever state it was left in), then a re-run converges."""
+    for location in EXPECTED_ROWS:
+        table = _table(warehouse, location)
+        if table.exists():
+            table.read().collect()
+    code, out = _run(root, warehouse, "apply", "--auto-approve")
+    assert code == 0, out
+    for location, expected in EXPECTED_ROWS.items():
+        frame = _table(warehouse, location).read().collect()
+        assert frame.height == expected, f"{location}: {frame.height} rows after recovery, expected {expected}"
+    events = _table(warehouse, "web/events").read().collect()
+    assert events["event_id"].n_unique() == events.height  # no file appended twice
+    code, out = _run(root, warehouse, "plan", "--detailed-exitcode")
+    assert code == 0, out
+
+
+@pytest.mark.parametrize("point", ["CreateTable@sales.orders", "CreateTable@web.events", "LoadSource@crm.customers"])
+def test_killed_after_an_action_then_rerun(tmp_path: Path, point: str) -> None:
+    root, warehouse = _project(tmp_path)
+    marker = tmp_path / "paused"
+    proc = _start(root, warehouse, "apply", "--auto-approve",
+                  TABLESPEC_TEST_PAUSE_AFTER=point, TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    _kill_when(proc, marker.exists)
+    _recover(root, warehouse)
+
+
+@pytest.mark.s3
+def test_killed_after_a_load_on_s3(tmp_path: Path, s3_bucket: str) -> None:
+    root, _ = _project(tmp_path)
+    warehouse = f"s3://{s3_bucket}/warehouse"
+    marker = tmp_path / "paused"
+    proc = _start(root, warehouse, "apply", "--auto-approve",
+                  TABLESPEC_TEST_PAUSE_AFTER="LoadSource@sales.orders", TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    _kill_when(proc, marker.exists)
+    _recover(root, warehouse)
+
+
+def test_killed_in_the_middle_of_a_merge_load(tmp_path: Path) -> None:
+    """sales.orders merges one commit per file: kill once the first file's commit is in the log
+    (versions 0 create, 1 constraint, 2 first file), while later files are still to come."""
+    root, warehouse = _project(tmp_path)
+    first_file = Path(warehouse) / "sales/orders/_delta_log" / f"{2:020d}.json"
+    proc = _start(root, warehouse, "apply", "--auto-approve")
+    _kill_when(proc, first_file.exists)
+    _recover(root, warehouse)
+
+
+def test_killed_while_evolving_then_rerun(tmp_path: Path) -> None:
+    root, warehouse = _project(tmp_path)
+    code, out = _run(root, warehouse, "apply", "--auto-approve")
+    assert code == 0, out
+    spec = root / "specs" / "customers.yaml"
+    spec.write_text(spec.read_text().replace("  - name: signed_up_at\n", "  - name: tier\n    type: string\n"
+                                             "  - name: signed_up_at\n").replace("log: 30 days", "log: 60 days"))
+    marker = tmp_path / "paused"
+    proc = _start(root, warehouse, "apply", "--auto-approve",
+                  TABLESPEC_TEST_PAUSE_AFTER="AddColumns@crm.customers", TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    _kill_when(proc, marker.exists)
+    _recover(root, warehouse)
+    customers = _table(warehouse, "crm/customers")
+    assert "tier" in customers.schema.names
+    assert customers.properties["delta.logRetentionDuration"] == "interval 60 days"
