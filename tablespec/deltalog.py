@@ -154,9 +154,11 @@ def commit_infos(fs: Any, listing: Listing, versions: Iterable[int], *, workers:
         return dict(zip(wanted, infos))
 
 
-def app_transactions(fs: Any, listing: Listing, version: int) -> dict[str, AppTransaction]:
+def app_transactions(fs: Any, listing: Listing, version: int, *, workers: int = 8) -> dict[str, AppTransaction]:
     """Every app transaction as of ``version``: the newest checkpoint at or before it, then each
-    later commit in order (a later ``txn`` for the same app id replaces the earlier one)."""
+    later commit in order (a later ``txn`` for the same app id replaces the earlier one).
+    ``workers=1`` reads the commits in this thread: cheaper for a local folder, where starting
+    threads costs more than the reads (the planner observes many tables at once already)."""
     found: dict[str, AppTransaction] = {}
     start = listing.last_checkpoint(version)
     if start is not None:
@@ -166,8 +168,11 @@ def app_transactions(fs: Any, listing: Listing, version: int) -> dict[str, AppTr
     first = 0 if start is None else start + 1
     # cleaned-up history before a checkpoint is absent; the checkpoint already holds it
     versions = [v for v in range(first, version + 1) if v in listing.commits]
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(versions)))) as pool:
-        commits = list(pool.map(lambda v: read_actions(fs, listing.commits[v].path), versions))
+    if workers <= 1 or len(versions) <= 1:
+        commits = [read_actions(fs, listing.commits[v].path) for v in versions]
+    else:
+        with ThreadPoolExecutor(max_workers=min(workers, len(versions))) as pool:
+            commits = list(pool.map(lambda v: read_actions(fs, listing.commits[v].path), versions))
     for v, actions in zip(versions, commits):  # in log order: a later txn replaces an earlier one
         for action in actions:
             txn = action.get("txn")

@@ -58,7 +58,7 @@ DONE: dict[type[Action], Callable[[Any], str]] = {
     AddConstraint: lambda a: f"+ added constraint {a.name} ({a.expression})",
     DropConstraint: lambda a: f"- dropped constraint {a.name}",
     LoadSource: lambda a: f"+ loaded source {a.source} ({a.mode})",
-    Vacuum: lambda a: "- vacuumed",
+    Vacuum: lambda a: f"- vacuumed (planned: {_plural(a.files, 'file')}, {a.bytes} bytes)",
     DropColumn: lambda a: f"- dropped column {a.column} (verified rewrite)",
     ChangeColumnType: lambda a: f"~ changed column {a.column} {a.old} -> {a.new} (verified rewrite)",
     TightenNullability: lambda a: f"~ made column {a.column} NOT NULL (verified rewrite)",
