@@ -145,16 +145,21 @@ def _select(plan: Plan, tables: tuple[str, ...]) -> Plan:
 
 
 def _specs(specs_or_paths: Any, config: Config, tables: tuple[str, ...]) -> tuple[TableSpec, ...]:
+    """None: the project's specs/; an empty list: no tables at all (not the default folder)."""
     from tablespec.loader import load_specs, select_tables
 
+    if specs_or_paths is None:
+        return load_specs(None, config=config, tables=tables)
     if isinstance(specs_or_paths, (str, os.PathLike)):
         return load_specs([specs_or_paths], config=config, tables=tables)
-    items = list(specs_or_paths or ())
-    if items and all(isinstance(s, TableSpec) for s in items):
+    items = list(specs_or_paths)
+    if not items:
+        return select_tables((), tables)
+    if all(isinstance(s, TableSpec) for s in items):
         return select_tables(sorted(items, key=lambda s: s.name), tables)
     if any(isinstance(s, TableSpec) for s in items):
         raise TablespecError("pass either TableSpec objects or spec paths, not both")
-    return load_specs(items or None, config=config, tables=tables)
+    return load_specs(items, config=config, tables=tables)
 
 
 class _CallableModule(type(json)):  # type: ignore[misc]
@@ -167,6 +172,6 @@ class _CallableModule(type(json)):  # type: ignore[misc]
         return apply(*args, **kwargs)
 
 
-import sys as _sys  # noqa: E402
+import sys as _sys
 
 _sys.modules[__name__].__class__ = _CallableModule

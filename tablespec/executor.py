@@ -57,7 +57,7 @@ from tablespec.actions import (
     Vacuum,
 )
 from tablespec.config import Config, redact
-from tablespec.errors import ConcurrentModification, Refused, StalePlan, TablespecError
+from tablespec.errors import ConcurrentModification, DataError, Refused, SchemaMismatch, StalePlan, TablespecError
 from tablespec.spec import TableSpec
 
 if TYPE_CHECKING:
@@ -326,6 +326,8 @@ def _interfered(run: Run, error: TablespecError) -> bool:
 
     if isinstance(error, (ConcurrentModification, TableExists)):
         return True
+    if isinstance(error, DataError) and not isinstance(error, SchemaMismatch):
+        return False  # bad source data stays bad; a load's earlier per-file commits moved the log, not others
     try:
         current = _version(run.table)
     except TablespecError:
@@ -402,7 +404,6 @@ def _pause_for_tests(action: Action, table: str) -> None:
 
 # --- handlers: one per action type ----------------------------------------------------------------
 
-MANAGED_KEY = "tablespec.managedProperties"
 # delta-rs 1.6 cannot remove a table property (there is no UNSET TBLPROPERTIES). Removing one is
 # done by setting Delta's documented default, which every reader treats the same as absent
 # (PROTOCOL.md and the Delta table-properties reference). A ``delta.`` key with no default here is
@@ -415,7 +416,6 @@ DELTA_DEFAULTS = {
     "delta.enableExpiredLogCleanup": "true",
     "delta.dataSkippingNumIndexedCols": "32",
     "delta.randomizeFilePrefixes": "false",
-    "delta.checkpoint.writeStatsAsJson": "true",
 }
 
 
@@ -433,8 +433,6 @@ def _create(run: Run, action: CreateTable) -> None:
 
     from tablespec.loads import seed_transactions
 
-    seeds = seed_transactions(run.spec)
-    extra: dict[str, Any] = {"app_transactions": seeds} if seeds else {}
     run.table.create(
         pa.schema([_arrow_field(c) for c in action.columns]),
         partition_by=action.partitioned_by,
@@ -443,7 +441,8 @@ def _create(run: Run, action: CreateTable) -> None:
         constraints=dict(action.constraints),
         name=run.spec.name,
         commit_metadata=run.metadata,
-        **extra,
+        # the seed markers of `create` sources ride on the create commit (tablespec.loadplan)
+        app_transactions=seed_transactions(run.spec),
     )
 
 

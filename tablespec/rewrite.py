@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tablespec import _deltaops as ops
-from tablespec.actions import Action, AddColumns, ChangeColumnType, ChangePartitioning, DropColumn, DropConstraint, TightenNullability
+from tablespec.actions import (
+    Action,
+    AddColumns,
+    ChangeColumnType,
+    ChangePartitioning,
+    DropColumn,
+    DropConstraint,
+    TightenNullability,
+)
 from tablespec.errors import ConcurrentModification, Refused, StorageError, TablespecError
 from tablespec.types import parse_type, to_arrow
 

@@ -49,7 +49,7 @@ def created(root: Path) -> bool:
 
 def test_non_interactive_shell_without_auto_approve_refuses(project: Path) -> None:
     """A real child process with stdin from /dev/null, as in CI."""
-    proc = subprocess.run([sys.executable, "-m", "tablespec", "apply"], cwd=project, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "tablespec", "apply"], check=False, cwd=project, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, env={**os.environ, "TABLESPEC_WAREHOUSE": ""}, timeout=120)
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "--auto-approve" in proc.stderr and "not a terminal" in proc.stderr

@@ -279,3 +279,66 @@ def test_one_failing_table_leaves_the_others_applied(project: Project) -> None:
     broken = next(t for t in report["tables"] if t["table"] == "shop.broken")
     assert broken["error"]["message"] and broken["version_after"] == 0
     assert project.table().constraints == {"price_positive": "price > 0"}
+
+
+def test_removing_a_delta_property_without_a_known_default_is_refused(project: Project) -> None:
+    project.spec(BASE.replace('delta.appendOnly: "false"', 'delta.targetFileSize: "134217728"'))
+    assert project.apply()[0] == 0
+    project.spec(BASE)
+    code, out, _ = project.apply()
+    assert code == 4 and "delta.targetFileSize" in out and "cannot unset" in out
+    assert project.table().properties["delta.targetFileSize"] == "134217728"
+    assert "delta.appendOnly" not in project.table().properties  # nothing of the table applied
+
+
+def test_rewrite_undone_when_another_writer_slipped_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """delta-rs lets an overwrite commit over a concurrent append without a conflict; the row
+    count shows it, and the rewrite is undone (restore to the version just before it), keeping the
+    other writer's rows, and reported as a conflict."""
+    from tablespec import rewrite
+    from tablespec.actions import DropColumn
+    from tablespec.errors import ConcurrentModification
+
+    uri = str(tmp_path / "t")
+    table = DeltaTable(uri, {}, name="t")
+    table.create(pa.schema([pa.field("id", pa.int64()), pa.field("x", pa.string())]))
+    table.append(pa.table({"id": [1, 2], "x": ["a", "b"]}))
+    other = DeltaTable(uri, {}, name="t")
+    real_snapshot = DeltaTable.snapshot
+    calls: list[int] = []
+
+    def stale_snapshot(self: DeltaTable, **kw: object) -> object:
+        handle = real_snapshot(self, **kw)
+        if not calls:  # the rewrite's read: another writer appends right after it
+            other.append(pa.table({"id": [3], "x": ["c"]}))
+        calls.append(1)
+        return handle
+
+    monkeypatch.setattr(DeltaTable, "snapshot", stale_snapshot)
+    with pytest.raises(ConcurrentModification) as raised:
+        rewrite.rewrite(table, DropColumn("t", column="x", type="string"), commit_metadata={})
+    monkeypatch.undo()
+    assert "another writer" in raised.value.message and "restored" in raised.value.message
+    after = DeltaTable(uri, {})
+    assert after.schema.names == ["id", "x"]
+    assert sorted(r["id"] for r in rows(after)) == [1, 2, 3]
+
+
+def test_library_apply_with_specs_and_approval(tmp_path: Path) -> None:
+    import tablespec
+    from tablespec.config import load_config
+    from tablespec.errors import ApprovalRequired
+    from tablespec.loader import load_specs
+
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "items.yaml").write_text(BASE)
+    config = load_config(start=tmp_path, warehouse=str(tmp_path / "wh"), env={})
+    specs = load_specs([tmp_path / "specs"], config=config)
+    seen: list[object] = []
+    with pytest.raises(ApprovalRequired):
+        tablespec.apply(specs, config=config, approve=lambda plan: seen.append(plan) or False)
+    assert len(seen) == 1 and not DeltaTable(specs[0].uri, {}).exists()
+    report = tablespec.apply(specs, config=config, approve=lambda plan: True)
+    assert [t.status for t in report.tables] == ["applied"] and report.ok
+    assert tablespec.apply(specs, config=config).tables[0].status == "skipped"
+    assert tablespec.apply([], config=config).tables == ()

@@ -133,3 +133,30 @@ def test_killed_while_evolving_then_rerun(tmp_path: Path) -> None:
     customers = _table(warehouse, "crm/customers")
     assert "tier" in customers.schema.names
     assert customers.properties["delta.logRetentionDuration"] == "interval 60 days"
+
+
+def test_killed_between_create_and_seed_load_seeds_once(tmp_path: Path) -> None:
+    """A `create` source loads only when apply creates the table; the create commit carries the
+    seed marker, so a crash between the create and the seed load still seeds once on the re-run."""
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "data").mkdir()
+    (root / "data" / "seed.csv").write_text("id,v\n1,a\n2,b\n")
+    (root / "specs" / "seeded.yaml").write_text(
+        "apiVersion: tablespec/v1\nkind: Table\nname: lab.seeded\nlocation: lab/seeded\n"
+        "columns:\n  - {name: id, type: long}\n  - {name: v, type: string}\n"
+        "sources:\n  - {name: seed, path: ../data/seed.csv, mode: create, options: {header: true}}\n"
+    )
+    warehouse = str(tmp_path / "warehouse")
+    marker = tmp_path / "paused"
+    proc = _start(root, warehouse, "apply", "--auto-approve",
+                  TABLESPEC_TEST_PAUSE_AFTER="CreateTable", TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    _kill_when(proc, marker.exists)
+    table = _table(warehouse, "lab/seeded")
+    assert table.read().collect().height == 0  # created, not yet seeded
+    for _ in range(2):
+        code, out = _run(root, warehouse, "apply", "--auto-approve")
+        assert code == 0, out
+    assert sorted(table.read().collect()["id"].to_list()) == [1, 2]
+    code, out = _run(root, warehouse, "plan", "--detailed-exitcode")
+    assert code == 0, out
