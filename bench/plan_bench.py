@@ -137,7 +137,7 @@ def raw_loads(uris: list[str]) -> Callable[[], None]:
 def planning(spec_dir: Path, root: Path, workers: int) -> Callable[[], Any]:
     from tablespec.config import load_config
     from tablespec.loader import load_specs
-    from tablespec.plan import plan
+    from tablespec.planner import plan
 
     config = load_config(start=root, env={})
     specs = load_specs([spec_dir], config=config)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from tablespec.apply import apply
+    from tablespec.applier import apply
     from tablespec.loader import load_specs
-    from tablespec.plan import plan
+    from tablespec.planner import plan
     from tablespec.table import DeltaTable
 
 __all__ = ["DeltaTable", "__version__", "apply", "load_specs", "plan"]
@@ -21,8 +21,8 @@ __all__ = ["DeltaTable", "__version__", "apply", "load_specs", "plan"]
 _LAZY = {
     "DeltaTable": ("tablespec.table", "DeltaTable"),
     "load_specs": ("tablespec.loader", "load_specs"),
-    "plan": ("tablespec.plan", "plan"),
-    "apply": ("tablespec.apply", "apply"),
+    "plan": ("tablespec.planner", "plan"),
+    "apply": ("tablespec.applier", "apply"),
 }
 
 

@@ -336,8 +336,8 @@ def _interfered(run: Run, error: TablespecError) -> bool:
 
 
 def _replan(run: Run, why: str) -> TablePlan:
-    from tablespec.apply import settled
-    from tablespec.plan import plan_table
+    from tablespec.applier import settled
+    from tablespec.planner import plan_table
 
     fresh = settled(lambda: plan_table(run.spec, run.config))
     run.notes.append(f"re-planned: {why}")

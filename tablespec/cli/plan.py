@@ -50,7 +50,7 @@ def plan(paths: tuple[str, ...], tables: tuple[str, ...], fmt: str, out: str | N
     PATHS are spec files or folders (default: specs/ in the project root). Nothing is written,
     except the saved plan with --out.
     """
-    from tablespec.plan import plan as make_plan
+    from tablespec.planner import plan as make_plan
 
     config = load_config(warehouse=warehouse)
     specs = load_specs(list(paths) or None, config=config, tables=tables)
@@ -76,7 +76,7 @@ def diff(specs: tuple[str, ...], against: str | None, tables: tuple[str, ...], f
     PATH with what it was at a git commit, branch or tag. No loads or vacuum are shown.
     """
     from tablespec.diff import diff_specs
-    from tablespec.plan import new_plan
+    from tablespec.planner import new_plan
 
     config = load_config(warehouse=warehouse)
     if against is None:

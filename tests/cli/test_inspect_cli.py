@@ -299,7 +299,7 @@ def test_apply_then_show_history_and_import(tmp_path, capsys, monkeypatch):
 
     from tablespec.config import load_config
     from tablespec.loader import load_specs
-    from tablespec.plan import plan
+    from tablespec.planner import plan
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TABLESPEC_WAREHOUSE", raising=False)

@@ -59,7 +59,7 @@ def assert_matches_log(spec, uri: str, storage_options=None) -> None:
 
 
 def assert_plans_clean(spec, config) -> None:
-    plan_module = pytest.importorskip("tablespec.plan", reason="tablespec.plan has not landed yet")
+    plan_module = pytest.importorskip("tablespec.planner", reason="tablespec.plan has not landed yet")
     plan = plan_module.plan((spec,), config=config)
     assert not plan.has_changes, [a for t in plan.tables for a in t.actions]
 

@@ -28,7 +28,7 @@ from tablespec.diff import MANAGED_KEY, desired_properties
 from tablespec.errors import NotADeltaTable, StorageError
 from tablespec.loader import load_specs
 from tablespec.observe import PER_ID_LOOKUPS, observe, observe_uri
-from tablespec.plan import plan, plan_table
+from tablespec.planner import plan, plan_table
 from tablespec.spec import RetentionSpec, TableSpec
 from tablespec.table import AppTransaction, DeltaTable
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sys
-import types
+
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -97,16 +96,3 @@ def _with_rows(action: Action, spec: TableSpec, config: Config) -> Action:
         for f in action.files
     )
     return dataclasses.replace(action, files=files)
-
-
-class _CallableModule(types.ModuleType):
-    """``tablespec.plan`` is both this module and the function :func:`plan`: once the module is
-    imported, Python binds the package attribute ``tablespec.plan`` to the module, hiding the
-    lazily exported function. A callable module keeps ``tablespec.plan(specs)`` working either way
-    (``tablespec.apply`` does the same)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Plan:
-        return plan(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

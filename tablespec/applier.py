@@ -51,7 +51,7 @@ def apply(
     specs = _specs(specs_or_paths, config, tables)
     saved = plan is not None
     if plan is None:
-        from tablespec.plan import plan as make_plan
+        from tablespec.planner import plan as make_plan
 
         the_plan = settled(lambda: make_plan(specs, config=config, tables=tables))
     else:
@@ -160,18 +160,3 @@ def _specs(specs_or_paths: Any, config: Config, tables: tuple[str, ...]) -> tupl
     if any(isinstance(s, TableSpec) for s in items):
         raise TablespecError("pass either TableSpec objects or spec paths, not both")
     return load_specs(items, config=config, tables=tables)
-
-
-class _CallableModule(type(json)):  # type: ignore[misc]
-    """``tablespec.apply`` is both this module and the function :func:`apply`: once the module
-    is imported, Python binds the package attribute ``tablespec.apply`` to the module, hiding the
-    lazily exported function. Making the module callable keeps ``tablespec.apply(...)`` working
-    whichever of the two the name resolves to."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ApplyReport:
-        return apply(*args, **kwargs)
-
-
-import sys as _sys
-
-_sys.modules[__name__].__class__ = _CallableModule
