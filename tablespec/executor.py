@@ -560,6 +560,27 @@ def _rewrite(run: Run, action: Action) -> None:
 
     result = rewrite(run.table, action, commit_metadata=run.metadata)
     run.notes.append(f"{result.what}: rewrote {result.rows} row(s), verified")
+    if isinstance(action, ChangeColumnType):
+        _restate_constraints(run, action.column)
+
+
+def _restate_constraints(run: Run, column: str) -> None:
+    """Re-add, from the spec's text, each constraint that uses a column whose type changed.
+
+    delta-rs stores a CHECK expression with its literals cast to the column's type at the time
+    (``amount >= 0`` on decimal(18,2) is kept as ``amount >= '0'::decimal(18, 2)``); after a type
+    change that stored form no longer matches what the spec's text gives for the new type, and
+    the next plan would drop and re-add the constraint. Doing it now keeps apply convergent.
+    """
+    from tablespec.rewrite import mentions
+
+    wanted = {name.lower(): (name, expression) for name, expression in run.spec.constraints}
+    for live_name, expression in run.table.constraints.items():
+        if live_name.lower() in wanted and mentions(expression, column):
+            name, text = wanted[live_name.lower()]
+            run.table.drop_constraint(live_name, commit_metadata=run.metadata)
+            run.table.add_constraint(name, text, commit_metadata=run.metadata)
+            run.notes.append(f"re-stated constraint {name} for the new type of {column}")
 
 
 def _unsupported(run: Run, action: Unsupported) -> None:

@@ -180,7 +180,7 @@ def precheck(table: DeltaTable, action: Action, plan_actions: Sequence[Action]) 
         name = _find(schema, action.column)
         dropped = {a.name for a in plan_actions if isinstance(a, DropConstraint)}
         for constraint, expression in table.constraints.items():
-            if constraint not in dropped and _mentions(expression, name):
+            if constraint not in dropped and mentions(expression, name):
                 raise Refused(
                     f"cannot drop column {name!r} of table {table.name}: constraint {constraint} ({expression}) uses it",
                     hint="remove the constraint from the spec too",
@@ -217,7 +217,7 @@ def precheck(table: DeltaTable, action: Action, plan_actions: Sequence[Action]) 
     raise TypeError(f"{type(action).__name__} is not a rewrite")
 
 
-def _mentions(expression: str, column: str) -> bool:
+def mentions(expression: str, column: str) -> bool:
     """Whether a SQL expression refers to ``column`` (word match, backticks allowed)."""
     return re.search(r"(?<![\w.])`?" + re.escape(column) + r"`?(?![\w])", expression, re.IGNORECASE) is not None
 

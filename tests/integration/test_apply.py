@@ -212,6 +212,21 @@ def test_rewrites_need_allow_rewrite_and_verify(project: Project) -> None:
     assert project.converged()
 
 
+def test_type_change_restates_constraints_and_converges(project: Project) -> None:
+    """delta-rs stores `amount >= 0` on decimal(18,2) as `amount >= '0'::decimal(18, 2)`; after
+    widening to decimal(20,2) the constraint must be re-stated or the next plan is not empty."""
+    text = BASE.replace("{name: price, type: integer}", "{name: price, type: 'decimal(18,2)'}")
+    text = text.replace("price_positive: price > 0", "price_positive: price >= 0")
+    project.spec(text)
+    assert project.apply()[0] == 0
+    assert "decimal(18, 2)" in project.table().constraints["price_positive"]
+    project.spec(text.replace("decimal(18,2)", "decimal(20,2)"))
+    code, out, err = project.apply("--allow", "rewrite")
+    assert code == 0, out + err
+    assert "decimal(20, 2)" in project.table().constraints["price_positive"]
+    assert project.converged()
+
+
 def test_narrowing_refused_when_a_value_would_change(project: Project) -> None:
     project.spec(BASE.replace("{name: price, type: integer}", "{name: price, type: long}"))
     assert project.apply()[0] == 0
