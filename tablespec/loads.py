@@ -175,12 +175,14 @@ class _Run:
                 self.inserted += done[0].inserted
                 self.updated += done[0].updated
                 self.deleted += done[0].deleted
+                if not self._any_loaded(files, self._markers()[1]):
+                    self._record_only(files)
 
     def overwrite(self, planned: Sequence[SourceFile]) -> None:
         files = self._fresh(planned)
         txn = AppTransaction(loadplan.overwrite_app_id(self.source),
                              loadplan.digest_version(loadplan.combined_digest(files)))  # fmt: skip
-        if self.markers.app_transaction_version(txn.app_id) == txn.version:
+        if self._markers()[1](txn.app_id) == txn.version:
             self.skipped += len(files)
             return
         before = self._row_count()
@@ -193,7 +195,7 @@ class _Run:
 
     def create(self, planned: Sequence[SourceFile]) -> None:
         app_id = loadplan.seed_app_id(self.source)
-        if self.markers.app_transaction_version(app_id) != 0:
+        if self._markers()[1](app_id) != 0:
             self.skipped += len(planned)  # seeded already, or a table tablespec did not create (no marker)
             return
         files = self._fresh(planned)
@@ -220,8 +222,8 @@ class _Run:
         the stream deltalake consumed).
         """
         for attempt in range(COMMIT_ATTEMPTS):
-            base = self.markers.version  # first the version, then the markers: they are at least as new
-            remaining = [f for f in files if not loaded([f], self.markers.app_transaction_version)]
+            base, get = self._markers()
+            remaining = [f for f in files if not loaded([f], get)]
             self.skipped += len(files) - len(remaining)
             files = remaining
             if not files:
@@ -242,9 +244,26 @@ class _Run:
             self.version = result.version
             self.files += len(files)
             return result, feed
+        if all(loaded([f], self._markers()[1]) for f in files):
+            self.skipped += len(files)
+            return None
         raise ConcurrentModification(f"loading source {self.source.name!r} into {self.table.name} kept conflicting "
                                      f"with other writers ({COMMIT_ATTEMPTS} attempts)", table=self.table.name,
                                      uri=self.table.uri, hint="run apply again; files already loaded are skipped")  # fmt: skip
+
+    def _record_only(self, files: list[SourceFile]) -> None:
+        """Record files as loaded in a commit of no rows. deltalake does not commit a merge that
+        changes nothing (every key matched and ignored, or an empty file), so its app transactions
+        would be lost and the file planned again forever. Not atomic with the merge, which is
+        harmless: a merge that changed nothing can be run again."""
+        empty = pa.RecordBatchReader.from_batches(self.schema, iter(()))
+        metadata = {**self.metadata, "tablespec.note": "merge changed no rows; recording the files as loaded"}
+        try:
+            self.version = self.table.append(empty, commit_metadata=metadata,
+                                             app_transactions=self._file_txns(files)).version  # fmt: skip
+        except ConcurrentModification:
+            if not self._any_loaded(files, self._markers()[1]):
+                raise
 
     def _loaded_since(self, base: int, files: list[SourceFile], loaded: Loaded) -> bool:
         """Whether a commit after ``base`` loaded any of ``files``; runs inside the writer, where
@@ -259,16 +278,22 @@ class _Run:
         """Each file as it is now: what gets loaded is what gets recorded, even if it changed since the plan."""
         return [describe(f.path, storage_options=self.storage_options) for f in planned]
 
-    def _not_loaded(self, files: Sequence[SourceFile], *, count: bool = True) -> list[SourceFile]:
+    def _not_loaded(self, files: Sequence[SourceFile]) -> list[SourceFile]:
+        get = self._markers()[1]
         todo, seen = [], set()
         for f in files:
-            app_id = loadplan.content_app_id(self.source, f.digest)
-            if f.digest in seen or self.markers.app_transaction_version(app_id) is not None:
-                self.skipped += 1 if count else 0  # a resumed or concurrent apply committed it (or a copy)
+            if f.digest in seen or get(loadplan.content_app_id(self.source, f.digest)) is not None:
+                self.skipped += 1  # a resumed or concurrent apply committed it (or a copy of it)
             else:
                 todo.append(f)
                 seen.add(f.digest)
         return todo
+
+    def _markers(self) -> tuple[int, Callable[[str], int | None]]:
+        """The latest log version and a lookup of app transactions in that very snapshot (one
+        refresh for any number of files, instead of one per lookup)."""
+        handle = self.markers.raw()
+        return handle.version(), handle.transaction_version
 
     def _file_txns(self, files: Sequence[SourceFile]) -> list[AppTransaction]:
         txns = []

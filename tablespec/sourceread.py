@@ -27,7 +27,7 @@ from tablespec import types as T
 from tablespec.casting import TextFormats, cast_column, polars_type
 from tablespec.errors import DataError, Location, Problem, SpecInvalid
 from tablespec.loadplan import SOURCE_OPTIONS
-from tablespec.sources import fingerprint, open_binary, read_bytes
+from tablespec.sources import describe, open_binary, read_bytes
 from tablespec.spec import SourceSpec, TableSpec
 from tablespec.state import SourceFile
 
@@ -92,7 +92,6 @@ def open_stream(
     except BaseException:
         cleanup()
         raise
-    before = fingerprint(file.path, storage_options)
 
     def batches() -> Iterator[pa.RecordBatch]:
         problems = _Problems(file.path, line_offset=_line_offset(source))
@@ -115,7 +114,8 @@ def open_stream(
         if stream.rows_read == 0 and not source.options_dict.get("allow_empty", False):
             raise DataError(f"{file.path}: the file has no data rows", file=file.path,
                             hint="a truncated export? set options: {allow_empty: true} if empty files are expected")  # fmt: skip
-        if fingerprint(file.path, storage_options) != before:
+        if describe(file.path, storage_options=storage_options).digest != file.digest:
+            # cheap when unchanged: a local file is hashed again only if its size or mtime moved
             raise DataError(f"{file.path}: the file changed while it was being loaded; nothing was written",
                             file=file.path, hint="run apply again once the file is complete")  # fmt: skip
 

@@ -214,14 +214,6 @@ def read_source(
     return open_stream(source, file, spec, storage_options=storage_options).reader()
 
 
-def fingerprint(path: str, storage_options: Mapping[str, str]) -> object:
-    """What changes when a file is rewritten: size and mtime locally, the ETag on S3."""
-    if is_s3(path):
-        return describe(path, storage_options=storage_options).digest
-    st = os.stat(path)
-    return (st.st_size, st.st_mtime_ns)
-
-
 def read_bytes(path: str, storage_options: Mapping[str, str]) -> bytes:
     if is_s3(path):
         with s3_filesystem(storage_options).open_input_stream(s3_key(path)) as f:
@@ -237,4 +229,4 @@ def open_binary(path: str, storage_options: Mapping[str, str]) -> Any:
     return open(path, "rb")
 
 
-__all__ = ["describe", "discover", "fingerprint", "parquet_rows", "read_source", "row_counts", "s3_filesystem"]
+__all__ = ["describe", "discover", "parquet_rows", "read_source", "row_counts", "s3_filesystem"]

@@ -462,3 +462,98 @@ def test_two_appliers_racing_load_each_file_once(table_uri: str, tmp_path: Path,
     if mode != "overwrite":  # an overwrite may legitimately run twice (same content, same result)
         assert sum(o.files for o in outcomes) == 4
     assert plan(DeltaTable(table_uri), spec) is None
+
+
+# --- the streamed merge (files above loadmerge.IN_MEMORY_BYTES) --------------------------------
+
+
+@pytest.fixture
+def streamed_merge(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tablespec import loadmerge
+
+    monkeypatch.setattr(loadmerge, "IN_MEMORY_BYTES", 0)  # every file takes the two-pass, streamed path
+
+
+@pytest.mark.usefixtures("streamed_merge")
+def test_streamed_merge(tmp_path: Path) -> None:
+    table, spec, data = _partitioned(tmp_path, ("id",))
+    csv(data, "a.csv", "2,new,2026-01-03", "100,x,2026-01-03", "100,new,2026-01-05")
+    with pytest.raises(DataError, match="id=100"):
+        load(table, spec)
+    spec = make_spec(spec.uri, data, mode="merge", partitioned_by=("dt",), dedupe="last")
+    outcome = load(table, spec)
+    assert outcome is not None and (outcome.rows_read, outcome.inserted, outcome.updated) == (3, 1, 1)
+    assert "2026-01-05" in _merge_predicate(table)  # pruned
+    assert {r for r in rows(table, "id", "v", "dt") if r[0] in (2, 100)} == {
+        (2, "new", dt.date(2026, 1, 3)),
+        (100, "new", dt.date(2026, 1, 5)),
+    }
+    csv(data, "b.csv", "7,ok,2026-01-01", "8,bad,2026-13-01")
+    before = table.version
+    with pytest.raises(DataError) as info:
+        load(table, spec)
+    assert (info.value.column, info.value.rows) == ("dt", (2,))
+    assert table.version == before
+
+
+# --- what the exactly-once design relies on in deltalake -----------------------------------------
+
+
+def test_deltalake_commits_carry_several_app_transactions(tmp_path: Path) -> None:
+    """A canary for deltalake upgrades: create, write (mode error), append, overwrite and merge
+    each commit every app transaction given, atomically with their data."""
+    from deltalake import CommitProperties, Transaction, write_deltalake
+    from deltalake import DeltaTable as Raw
+
+    def props(*ids: str) -> CommitProperties:
+        return CommitProperties(app_transactions=[Transaction(app_id=i, version=n + 1) for n, i in enumerate(ids)])
+
+    data = pa.table({"id": [1, 2]})
+    Raw.create(str(tmp_path / "c"), data.schema, commit_properties=props("c1", "c2"))
+    write_deltalake(str(tmp_path / "w"), data, mode="error", commit_properties=props("w1", "w2"))
+    uri = str(tmp_path / "w")
+    write_deltalake(uri, data, mode="append", commit_properties=props("a1", "a2", "a3"))
+    write_deltalake(uri, data, mode="overwrite", commit_properties=props("o1", "o2"))
+    (
+        Raw(uri)
+        .merge(
+            pa.table({"id": [3]}),
+            "t.id = s.id",
+            source_alias="s",
+            target_alias="t",
+            commit_properties=props("m1", "m2"),
+        )
+        .when_not_matched_insert_all()
+        .execute()
+    )
+    assert [Raw(str(tmp_path / "c")).transaction_version(i) for i in ("c1", "c2")] == [1, 2]
+    table = Raw(uri)
+    got = {i: table.transaction_version(i) for i in ("w1", "w2", "a1", "a2", "a3", "o1", "o2", "m1", "m2")}
+    assert got == {"w1": 1, "w2": 2, "a1": 1, "a2": 2, "a3": 3, "o1": 1, "o2": 2, "m1": 1, "m2": 2}
+    table.create_checkpoint()
+    assert Raw(uri).transaction_version("a3") == 3  # kept by checkpoints
+
+
+@pytest.mark.parametrize("mode", ["append", "merge", "overwrite"])
+def test_allowed_empty_file_is_recorded_as_loaded(tmp_path: Path, mode: str) -> None:
+    data = tmp_path / "data"
+    csv(data, "empty.csv")
+    spec = make_spec(str(tmp_path / "t"), data, mode=mode, options=(("allow_empty", True),))
+    table = create(spec)
+    outcome = load(table, spec)
+    assert outcome is not None and (outcome.files, outcome.rows_read) == (1, 0)
+    assert plan(table, spec) is None
+
+
+def test_merge_that_changes_nothing_is_still_recorded(table_uri: str, tmp_path: Path) -> None:
+    """deltalake makes no commit for a merge without changes; the markers still must land."""
+    data = tmp_path / "data"
+    csv(data, "a.csv", "1,a,2026-01-01")
+    merge = MergeSpec(keys=("id",), when_matched="ignore", when_not_matched="insert")
+    spec = make_spec(table_uri, data, mode="merge", merge=merge)
+    table = create(spec)
+    table.append(pl.DataFrame({"id": [1], "v": ["old"], "dt": [D1]}), commit_metadata=META)
+    outcome = load(table, spec)
+    assert outcome is not None and (outcome.inserted, outcome.updated, outcome.version) == (0, 0, 2)
+    assert plan(table, spec) is None
+    assert rows(table, "id", "v") == [(1, "old")]

@@ -148,3 +148,13 @@ def test_plans_compare_equal() -> None:
     assert loadplan.plan_load("t", src, files, {}, table_exists=True) == LoadSource(
         table="t", source="daily", mode="append", files=(PendingFile(files[0], "new"),)
     )
+
+
+def test_option_problems_name_the_known_options() -> None:
+    csv = SourceSpec(name="s", path="x", resolved="x", format="csv", options=(("delimeter", ";"), ("header", True)))
+    [problem] = loadplan.option_problems(csv)
+    assert "'delimeter'" in problem and "delimiter" in problem
+    parquet = SourceSpec(name="s", path="x", resolved="x", format="parquet", options=(("header", True),))
+    assert loadplan.option_problems(parquet) == [
+        "unknown parquet option 'header'; known options: allow_empty"
+    ]

@@ -19,7 +19,6 @@ from tablespec.errors import DataError, SpecInvalid
 from tablespec.sourceread import open_stream
 from tablespec.sources import _glob_regex, describe, discover, read_source, row_counts
 from tablespec.spec import ColumnSpec, SourceSpec, TableSpec
-from tablespec.state import SourceFile
 
 UTC = dt.timezone.utc
 
@@ -340,7 +339,7 @@ def test_keep_row_and_drop_rows(tmp_path: Path) -> None:
     p = tmp_path / "a.csv"
     p.write_text("id,v\n1,a\n2,b\n1,c\n")
     source = src(p)
-    file = SourceFile(str(p), p.stat().st_size, "d")
+    [file] = discover(source, storage_options={})
     keys = open_stream(source, file, table(("id", "long"), ("v", "string")), storage_options={}, columns=["ID"],
                        keep_row=True).reader().read_all().to_pylist()  # fmt: skip
     assert keys == [{"id": 1, "__tablespec_row__": 1}, {"id": 2, "__tablespec_row__": 2},
