@@ -105,9 +105,12 @@ class TableHandle:
         import pyarrow.fs as pafs
 
         try:
-            return bool(self._fs().get_file_info(pafs.FileSelector("", allow_not_found=True)))
+            entries = self._fs().get_file_info(pafs.FileSelector("", allow_not_found=True))
         except Exception:  # the caller reports "not found" either way
             return False
+        # A bare `_delta_log/` is a table another writer is creating right now (its first commit
+        # not yet visible): that is "absent", not "holds files but no Delta log".
+        return any(entry.base_name != "_delta_log" for entry in entries)
 
     def _fs(self) -> pyarrow.fs.FileSystem:
         """The table's folder as a pyarrow filesystem, reached with deltalake's own object store."""

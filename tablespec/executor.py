@@ -526,8 +526,10 @@ def _load(run: Run, action: LoadSource) -> None:
     def progress(event: Any) -> None:
         run.step(f"load {event.source}: file {event.file_index}/{event.file_count}, {event.rows:,} rows")
 
+    source = next(s for s in run.spec.sources if s.name == action.source)
     run.loads.append(execute_load(run.table, run.spec, action, commit_metadata=run.metadata,
-                                  progress=progress if run.progress else None))
+                                  progress=progress if run.progress else None,
+                                  storage_options=run.config.storage_options(source.resolved)))
 
 
 def _vacuum(run: Run, action: Vacuum) -> None:

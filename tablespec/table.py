@@ -206,7 +206,9 @@ class DeltaTable(TableHandle):
                 )
             return WriteResult(version=handle.version(), rows=feed.rows)
 
-        return self._retrying(attempt, replayable=is_replayable(data))
+        # A write carrying app transactions (exactly-once markers) is never redone here: after a
+        # conflict the other writer may have loaded the same files; the loader re-plans instead.
+        return self._retrying(attempt, replayable=is_replayable(data) and not txns)
 
     def merge(
         self,
@@ -240,7 +242,7 @@ class DeltaTable(TableHandle):
         clauses = (when_matched, when_not_matched, when_not_matched_by_source)
         return self._retrying(
             lambda: self._merge(data, keys, clauses, partition_values, commit_metadata, app_transactions),
-            replayable=is_replayable(data),
+            replayable=is_replayable(data) and not app_transactions,
         )
 
     def _merge(

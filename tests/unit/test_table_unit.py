@@ -339,3 +339,26 @@ def test_exhausted_commit_retries_become_concurrent_modification(
     with pytest.raises(ConcurrentModification, match="append on table t") as caught:
         table.append(pa.table({"id": [1]}))
     assert isinstance(caught.value.__cause__, CommitFailedError)
+
+
+def test_conflicting_write_is_redone_only_without_exactly_once_markers(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write carrying app transactions must not be replayed on a new snapshot: the writer that
+    won the conflict may have loaded the same files (the loader re-plans instead)."""
+    table = DeltaTable(str(tmp_path / "t"), {})
+    table.create(pa.schema([pa.field("id", pa.int64())]))
+    calls = []
+
+    def conflicting_write(*args: object, **kwargs: object) -> None:
+        calls.append(kwargs.get("commit_properties"))
+        raise CommitFailedError("Commit failed: a concurrent transactions added new data")
+
+    monkeypatch.setattr(deltalake, "write_deltalake", conflicting_write)
+    monkeypatch.setattr("tablespec._handle.time.sleep", lambda _s: None)
+    data = pa.table({"id": pa.array([1], pa.int64())})
+    with pytest.raises(ConcurrentModification):
+        table.append(data, app_transactions=[AppTransaction("tablespec/s/content/x", 1)])
+    assert len(calls) == 1
+    calls.clear()
+    with pytest.raises(ConcurrentModification):
+        table.append(data)
+    assert len(calls) > 1
