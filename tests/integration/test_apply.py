@@ -357,3 +357,50 @@ def test_library_apply_with_specs_and_approval(tmp_path: Path) -> None:
     assert [t.status for t in report.tables] == ["applied"] and report.ok
     assert tablespec.apply(specs, config=config).tables[0].status == "skipped"
     assert tablespec.apply([], config=config).tables == ()
+
+
+@pytest.mark.s3
+def test_storage_settings_from_tablespec_yaml_reach_s3_sources(
+    s3_server: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Credentials only in tablespec.yaml (`storage:` referring to ${VAR}s under other names) must
+    be used to read s3:// source files too, not only to write the table."""
+    server = s3_server
+    bucket = server.new_bucket()  # type: ignore[attr-defined]
+    server.client().put_object(Bucket=bucket, Key="in/a.csv", Body=b"id,price\n1,10\n2,20\n")  # type: ignore[attr-defined]
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ALLOW_HTTP",
+                "AWS_SESSION_TOKEN", "AWS_PROFILE", "TABLESPEC_WAREHOUSE"):
+        monkeypatch.delenv(key, raising=False)
+    env = server.env()  # type: ignore[attr-defined]
+    monkeypatch.setenv("LAKE_ENDPOINT", env["AWS_ENDPOINT_URL"])
+    monkeypatch.setenv("LAKE_KEY", env["AWS_ACCESS_KEY_ID"])
+    monkeypatch.setenv("LAKE_SECRET", env["AWS_SECRET_ACCESS_KEY"])
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "tablespec.yaml").write_text(textwrap.dedent(f"""\
+        warehouse: {tmp_path / 'wh'}
+        storage:
+          AWS_ENDPOINT_URL: ${{LAKE_ENDPOINT}}
+          AWS_ACCESS_KEY_ID: ${{LAKE_KEY}}
+          AWS_SECRET_ACCESS_KEY: ${{LAKE_SECRET}}
+          AWS_ALLOW_HTTP: "true"
+        """))
+    (root / "specs" / "t.yaml").write_text(textwrap.dedent(f"""\
+        apiVersion: tablespec/v1
+        kind: Table
+        name: shop.prices
+        location: shop/prices
+        columns:
+          - {{name: id, type: long}}
+          - {{name: price, type: integer}}
+        sources:
+          - {{name: feed, path: "s3://{bucket}/in/*.csv", mode: append}}
+        """))
+    monkeypatch.chdir(root)
+    code = run(["apply", "--auto-approve"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "LAKE_SECRET" not in out and env["AWS_SECRET_ACCESS_KEY"] not in out + err
+    table = DeltaTable(str(tmp_path / "wh" / "shop" / "prices"), {})
+    assert sorted(r["price"] for r in table.read().collect().to_dicts()) == [10, 20]
+    assert run(["plan", "--detailed-exitcode"]) == 0
