@@ -170,6 +170,15 @@ def _check_sources(spec: dict[str, Any], types: dict[str, Any], add: Any) -> Non
         if isinstance(path, str) and "format" not in source and infer_format(path) is None:
             add(("sources", i, "path"), f"cannot tell the format of {path!r} from its extension",
                 "add format: csv | parquet | json | ndjson")
+        fmt = source.get("format") or (infer_format(path) if isinstance(path, str) else None)
+        options = source.get("options")
+        if fmt and isinstance(options, dict):
+            from tablespec.loadplan import SOURCE_OPTIONS
+
+            for option in options:
+                if option not in SOURCE_OPTIONS.get(fmt, set()):
+                    add(("sources", i, "options", option), f"unknown {fmt} option {option!r}",
+                        "known options: " + ", ".join(sorted(SOURCE_OPTIONS.get(fmt, set()))), key=True)
         merge = source.get("merge")
         mode = source.get("mode", "append")
         if isinstance(merge, dict) and mode != "merge":

@@ -89,6 +89,7 @@ CASES: list[tuple[str, str, int, str]] = [
     ("missing_env_var", edit("location: sales/orders", "location: ${TABLESPEC_TEST_UNSET_VAR}/orders"), 4, "TABLESPEC_TEST_UNSET_VAR is not set"),
     ("bad_env_reference", edit("location: sales/orders", "location: ${1abc}/orders"), 4, "not a valid variable reference"),
     ("vacuum_without_deleted", edit("  deleted_files: 7 days\n", "  vacuum: true\n"), 15, "needs retention.deleted_files"),
+    ("unknown_csv_option", edit("    mode: merge\n", "    mode: merge\n    options: {delimiter: ';', headers: true}\n"), 21, "unknown csv option 'headers'"),
     ("all_partition_columns", edit("partitioned_by: [dt]", "partitioned_by: [order_id, amount, dt]"), 13, "every column is a partition column"),
 ]
 
