@@ -20,6 +20,7 @@ from tablespec.cli.common import format_option, warehouse_option
 from tablespec.cli.exitcodes import OK
 from tablespec.config import Config, load_config
 from tablespec.errors import SpecInvalid, UsageError
+from tablespec.render import human_bytes
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_TABLE_ROWS = 20
@@ -79,15 +80,6 @@ def _uri_target(target: str, config: Config) -> Target:
     return Target(uri, config.storage_options(uri), None)
 
 
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
-
-
 def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
@@ -129,7 +121,7 @@ def render_show(info: Any) -> list[str]:
         ("description", info.description or "-"),
         ("protocol", f"reader {info.min_reader_version}, writer {info.min_writer_version}"
                      + (f"; features: {', '.join(features)}" if features else "")),
-        ("files", f"{info.num_files:,} file(s), {_size(info.size_bytes)}, {rows} row(s) per file statistics"
+        ("files", f"{info.num_files:,} file(s), {human_bytes(info.size_bytes)}, {rows} row(s) (from file statistics)"
                   + (f", {info.num_partitions} partition(s)" if info.partitioned_by else "")),
         ("log", "; ".join(log)),
     ]

@@ -34,6 +34,7 @@ from tablespec.actions import (
     to_json,
 )
 from tablespec.executor import ApplyReport, TableReport
+from tablespec.render import human_bytes, plural
 
 FORMAT_VERSION = 1
 
@@ -42,12 +43,8 @@ def _cols(columns: Any) -> str:
     return ", ".join(c.name for c in columns)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 DONE: dict[type[Action], Callable[[Any], str]] = {
-    CreateTable: lambda a: f"+ created table ({_plural(len(a.columns), 'column')}"
+    CreateTable: lambda a: f"+ created table ({plural(len(a.columns), 'column')}"
     + (f", partitioned by {', '.join(a.partitioned_by)}" if a.partitioned_by else "") + ")",
     AddColumns: lambda a: f"+ added column(s) {_cols(a.columns)}",
     RelaxNullability: lambda a: f"~ made column {a.column} nullable",
@@ -58,7 +55,7 @@ DONE: dict[type[Action], Callable[[Any], str]] = {
     AddConstraint: lambda a: f"+ added constraint {a.name} ({a.expression})",
     DropConstraint: lambda a: f"- dropped constraint {a.name}",
     LoadSource: lambda a: f"+ loaded source {a.source} ({a.mode})",
-    Vacuum: lambda a: f"- vacuumed (planned: {_plural(a.files, 'file')}, {a.bytes} bytes)",
+    Vacuum: lambda a: f"- vacuumed (planned: {plural(a.files, 'file')}, {human_bytes(a.bytes)})",
     DropColumn: lambda a: f"- dropped column {a.column} (verified rewrite)",
     ChangeColumnType: lambda a: f"~ changed column {a.column} {a.old} -> {a.new} (verified rewrite)",
     TightenNullability: lambda a: f"~ made column {a.column} NOT NULL (verified rewrite)",
@@ -73,7 +70,7 @@ def _v(version: int | None) -> str:
 
 def load_line(outcome: Any) -> str:
     """The per-source summary line: files, rows read, inserted, updated, deleted, seconds."""
-    text = (f"load {outcome.source}: {_plural(outcome.files, 'file')}, {outcome.rows_read} rows read, "
+    text = (f"load {outcome.source}: {plural(outcome.files, 'file')}, {outcome.rows_read} rows read, "
             f"{outcome.inserted} inserted, {outcome.updated} updated, {outcome.deleted} deleted "
             f"in {outcome.seconds:.1f}s")
     skipped = getattr(outcome, "skipped", 0)
@@ -88,7 +85,7 @@ def _headline(t: TableReport) -> str:
         return f"{t.table}: applied in {t.seconds:.1f}s ({versions})"
     if t.status == "refused":
         if t.actions:  # refused on the way (e.g. a rewrite whose data changed since the checks)
-            return f"{t.table}: refused after {_plural(len(t.actions), 'action')} ({versions})"
+            return f"{t.table}: refused after {plural(len(t.actions), 'action')} ({versions})"
         return f"{t.table}: refused, nothing applied"
     return f"{t.table}: FAILED after {t.seconds:.1f}s ({versions})"
 
