@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tablespec import actions as A
-from tablespec.executor import HANDLERS, ApplyReport, TableReport, commit_metadata, execution_order, guard
+from tablespec.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
+from tablespec.handlers import HANDLERS
 from tablespec.render.apply_report import DONE, render_json, render_text, report_to_json
 
 
