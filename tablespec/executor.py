@@ -12,7 +12,7 @@ Per table:
    table before anything is written (:mod:`tablespec.rewrite`).
 2. **Drift.** If the table's version is not the one the plan observed, another writer got there
    first. A saved plan is then stale (refused); a fresh plan is re-planned for that table.
-3. **Actions**, one handler per action type (:data:`HANDLERS`), in :func:`execution_order`.
+3. **Actions**, one handler per action type (:data:`tablespec.handlers.HANDLERS`), in :func:`execution_order`.
    Every commit carries the commit metadata ``tablespec.version``, ``tablespec.plan_id`` and
    ``tablespec.spec_hash``.
 4. **Conflicts.** When an action fails because another writer committed meanwhile (two applies at
