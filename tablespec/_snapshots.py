@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -251,3 +251,39 @@ def _existing(
         return paths, {}, "file sizes unavailable: " + ops.clean(str(e), table._secrets)
     sizes = {i.path: int(i.size or 0) for i in infos if i.type == pafs.FileType.File}
     return sorted(sizes), sizes, ""
+
+
+def scan_datafusion(snapshot: deltalake.DeltaTable) -> polars.LazyFrame:
+    """A lazy frame over ``snapshot`` read by deltalake's own DataFusion scan.
+
+    For tables polars' ``scan_delta`` refuses (reader version 2+: column mapping, deletion
+    vectors). It stays lazy: polars asks for the columns and row limit it needs, which go into
+    the SQL, and the rows arrive batch by batch; a filter is applied to each batch.
+    """
+    import polars as pl
+    import pyarrow as pa
+    from deltalake import QueryBuilder
+    from polars.io.plugins import register_io_source
+
+    schema = pl.from_arrow(pa.schema(snapshot.schema().to_arrow()).empty_table()).schema  # type: ignore[union-attr]
+
+    def source(columns: list[str] | None, predicate: pl.Expr | None, n_rows: int | None,
+               batch_size: int | None) -> Iterator[pl.DataFrame]:
+        names = ", ".join('"' + c.replace('"', '""') + '"' for c in (columns or schema.names()))
+        limit = f" LIMIT {int(n_rows)}" if n_rows is not None and predicate is None else ""
+        reader = pa.RecordBatchReader.from_stream(QueryBuilder().register("t", snapshot).execute(
+            f"SELECT {names} FROM t{limit}"))
+        left = n_rows
+        for batch in reader:
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            if predicate is not None:
+                frame = frame.filter(predicate)
+            if left is not None:  # a limit after the filter, not before it
+                frame = frame.head(left)
+                left -= frame.height
+            yield frame
+            if left == 0:
+                return
+
+    return register_io_source(io_source=source, schema=schema)

@@ -29,7 +29,7 @@ from tablespec._deltadata import (
 )
 from tablespec._deltaops import AppTransaction, commit_properties, quote
 from tablespec._handle import TableHandle
-from tablespec._snapshots import NoSuchVersion, SnapshotReader, TableExists, VacuumResult, vacuum
+from tablespec._snapshots import NoSuchVersion, SnapshotReader, TableExists, VacuumResult, scan_datafusion, vacuum
 from tablespec.errors import Refused, SchemaMismatch
 
 if TYPE_CHECKING:
@@ -306,7 +306,10 @@ class DeltaTable(TableHandle):
         version committed at or before it; a naive datetime is UTC)."""
         import polars as pl
 
-        return pl.scan_delta(self.snapshot(version=version, as_of=as_of))
+        snapshot = self.snapshot(version=version, as_of=as_of)
+        if snapshot.protocol().min_reader_version >= 2:  # column mapping, deletion vectors
+            return scan_datafusion(snapshot)
+        return pl.scan_delta(snapshot)
 
     def snapshot(self, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> deltalake.DeltaTable:
         """A deltalake table pinned at a version or timestamp, checked to be readable."""
