@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - only while the package is half-built
     try:
         from importlib.metadata import version as _dist_version
 
-        __version__ = _dist_version("tablespec")
+        __version__ = _dist_version("tablespec-delta")
     except Exception:
         __version__ = "0.1.0"
 

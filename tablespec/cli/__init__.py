@@ -8,6 +8,7 @@ Exit codes are decided in exactly one place, :func:`run` (PRODUCT.md, "Exit code
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from typing import Any
