@@ -129,7 +129,8 @@ class GitHub:
             text += ("\nhint: the token needs `pull-requests: write` (or `issues: write`) permission; "
                      "on pull requests from forks GITHUB_TOKEN is read-only, so set `comment: false` there")
         elif e.code == 404:
-            text += f"\nhint: check the repository ({self.target.repo}) and the pull request number ({self.target.number})"
+            text += (f"\nhint: check the repository ({self.target.repo}) "
+                     f"and the pull request number ({self.target.number})")
         return text
 
     def comments_url(self) -> str:
@@ -143,7 +144,8 @@ class GitHub:
                 return None
             page, link = self.request("GET", url)
             if not isinstance(page, list):
-                raise CommentError(f"GitHub API GET {_path_of(url)}: expected a list of comments, got {type(page).__name__}")
+                raise CommentError(f"GitHub API GET {_path_of(url)}: expected a list of comments, "
+                                   f"got {type(page).__name__}")
             for comment in page:
                 if mark in (comment.get("body") or ""):
                     return comment
@@ -203,7 +205,8 @@ def _pr_number(arg: int | None, event_path: str | None) -> int | None:
 def _parser() -> argparse.ArgumentParser:
     env = os.environ
     p = argparse.ArgumentParser(description="Create or update the sticky tablespec plan comment on a pull request.")
-    p.add_argument("--body-file", required=True, help="markdown to post (the output of `tablespec plan --format markdown`)")
+    p.add_argument("--body-file", required=True,
+                   help="markdown to post (the output of `tablespec plan --format markdown`)")
     p.add_argument("--failed-step", metavar="STEP", help="a tablespec step that failed (validate, plan): "
                    "its error output (--log-file) is added to the comment")
     p.add_argument("--exitcode", type=int, default=1, help="the failed step's exit code")

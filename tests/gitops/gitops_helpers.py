@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,3 +24,11 @@ def run_sticky(stub: GitHubStub, body_file: Path, *args: str, token: str = TOKEN
         [sys.executable, str(SCRIPT), "--api-url", stub.url, "--pr", str(PR), "--timeout", "10",
          "--body-file", str(body_file), *args],
         capture_output=True, text=True, env=full_env, timeout=60, check=False)
+
+
+def example_project(dest: Path) -> Path:
+    """A copy of the example project (specs/ and the data/ they load) at ``dest``."""
+    dest.mkdir(parents=True)
+    shutil.copytree(ROOT / "specs", dest / "specs")
+    shutil.copytree(ROOT / "data", dest / "data")
+    return dest

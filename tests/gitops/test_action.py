@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from actionrun import ActionRun
 from github_stub import TOKEN, GitHubStub
-from gitops_helpers import PR, REPO, ROOT
+from gitops_helpers import PR, REPO, ROOT, example_project
 
 MARK = "<!-- tablespec-plan -->"
 BIN = Path(sys.executable).parent
@@ -23,11 +23,7 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    shutil.copytree(ROOT / "specs", repo / "specs")
-    shutil.copytree(ROOT / "data", repo / "data")
-    return repo
+    return example_project(tmp_path / "repo")
 
 
 def _env(tmp_path: Path, github: GitHubStub, event_name: str) -> dict[str, str]:
@@ -68,7 +64,8 @@ def test_plan_with_changes_posts_the_markdown_and_passes(project: Path, github: 
     upload = run.step("Upload the saved plan")
     assert upload.uses.startswith("actions/upload-artifact@")
     assert upload.with_["name"] == "tablespec-plan"
-    assert upload.with_["path"].split() == [f"{run.temp}/tablespec-plan/plan.json", f"{run.temp}/tablespec-plan/plan.md"]
+    saved_dir = run.temp / "tablespec-plan"
+    assert upload.with_["path"].split() == [f"{saved_dir}/plan.json", f"{saved_dir}/plan.md"]
     assert "changes pending (exit 2), not a failure" in run.step("Check the plan's exit code").stdout
     assert (run.temp / "summary.md").read_text() == markdown.stdout
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gitops_helpers import ROOT
+from gitops_helpers import ROOT, example_project
 
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid", "GIT_COMMITTER_NAME": "t",
@@ -65,10 +65,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 
 @pytest.fixture
 def user_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "user"
-    repo.mkdir()
-    shutil.copytree(ROOT / "specs", repo / "specs")
-    shutil.copytree(ROOT / "data", repo / "data")
+    repo = example_project(tmp_path / "user")
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     return repo
