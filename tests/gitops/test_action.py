@@ -153,3 +153,14 @@ def test_the_runner_refuses_expressions_it_cannot_evaluate(project: Path, github
         run.substitute("${{ secrets.TOKEN }}")
     with pytest.raises(AssertionError, match="no value for steps.plan.result"):
         run.evaluate("steps.plan.result")
+
+
+def test_plan_error_is_commented_then_fails_the_action(project: Path, github: GitHubStub) -> None:
+    assert _tablespec(project, "apply", "--auto-approve").returncode == 0
+    (project / "warehouse" / "sales" / "orders" / "_delta_log" / "00000000000000000000.json").write_text("{garbage\n")
+    run = _action(project, github)
+    outputs = run.run()
+    assert outputs == {"exitcode": "1", "has-changes": "false", "plan-file": ""}
+    assert run.step("Check the plan's exit code").returncode == 1
+    body = github.comments[(REPO, PR)][0]["body"]
+    assert body.startswith(MARK + "\n\n\n**`tablespec plan` failed (exit 1):**\n\n```text\nError: open on table sales.orders")
