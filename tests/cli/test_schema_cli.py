@@ -25,7 +25,8 @@ from tablespec.schema import SCHEMA_FILE
 DRAFT7_KEYWORDS = set(jsonschema.Draft7Validator.META_SCHEMA["properties"])
 SUBSCHEMA_MAPS = ("properties", "patternProperties", "definitions", "dependencies")
 SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "items")
-SUBSCHEMAS = ("additionalProperties", "additionalItems", "items", "propertyNames", "contains", "not", "if", "then", "else")
+SUBSCHEMAS = ("additionalProperties", "additionalItems", "items", "propertyNames", "contains", "not",
+              "if", "then", "else")
 
 
 def _subschemas(schema: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
