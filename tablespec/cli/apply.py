@@ -45,7 +45,7 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     and unsupported changes are refused (exit 4) unless allowed with --allow; nothing of a
     refused table is applied.
     """
-    from tablespec.applier import apply as run_apply
+    from tablespec.applying.applier import apply as run_apply
     from tablespec.config import load_config
     from tablespec.render.apply_report import render_json, render_text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tablespec import actions as A
-from tablespec.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
-from tablespec.handlers import HANDLERS
+from tablespec.model import actions as A
+from tablespec.applying.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
+from tablespec.applying.handlers import HANDLERS
 from tablespec.render.apply_report import DONE, render_json, render_text, report_to_json
 
 
@@ -111,7 +111,7 @@ def test_commit_metadata_keys() -> None:
 
 def test_report_renders_every_status() -> None:
     refusal_action = A.DropColumn("b", column="x", type="long")
-    from tablespec.executor import Refusal
+    from tablespec.applying.executor import Refusal
 
     report = ApplyReport(
         plan_id="p1",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tablespec.actions import (
+from tablespec.model.actions import (
     ACTION_TYPES,
     AddColumns,
     AddConstraint,
@@ -39,7 +39,7 @@ from tablespec.actions import (
 )
 from tablespec.render import human_bytes, markdown, render, text, use_color
 from tablespec.render import json as json_renderer
-from tablespec.state import SourceFile
+from tablespec.model.state import SourceFile
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("TABLESPEC_UPDATE_GOLDEN") == "1"
