@@ -21,7 +21,7 @@ from tablespec.applying.executor import ApplyReport, Progress, apply_plan, guard
 from tablespec.config import Config, load_config
 from tablespec.delta.table import DeltaTable
 from tablespec.errors import ApprovalRequired, StalePlan, TablespecError, UsageError
-from tablespec.model.actions import Plan, plan_from_json
+from tablespec.model.plan import Plan, plan_from_json
 from tablespec.model.spec import TableSpec
 from tablespec.planning.planner import plan as make_plan
 from tablespec.specfiles.loader import load_specs, select_tables

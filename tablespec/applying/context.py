@@ -14,7 +14,8 @@ from typing import TypeVar
 from tablespec.config import Config
 from tablespec.delta.table import DeltaTable
 from tablespec.errors import NotADeltaTable
-from tablespec.model.actions import Action, TablePlan
+from tablespec.model.actions import Action
+from tablespec.model.plan import TablePlan
 from tablespec.model.report import LoadOutcome
 from tablespec.model.spec import TableSpec
 

@@ -49,12 +49,11 @@ from tablespec.model.actions import (
     ChangeColumnType,
     ChangePartitioning,
     DropColumn,
-    Plan,
-    TablePlan,
     TightenNullability,
     Vacuum,
     sort_actions,
 )
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.keys import PLAN_ID_KEY, SPEC_HASH_KEY, VERSION, VERSION_KEY
 from tablespec.model.report import ApplyReport, Refusal, Status, TableReport
 from tablespec.model.spec import TableSpec

@@ -23,7 +23,7 @@ from tablespec.errors import UsageError
 from tablespec.specfiles.loader import SPEC_SUFFIXES, load_specs
 
 if TYPE_CHECKING:
-    from tablespec.model.actions import Plan
+    from tablespec.model.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 # --fail-on LEVEL fails on that class or a worse one.

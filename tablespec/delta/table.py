@@ -12,7 +12,7 @@ Storage options default to the project configuration (``load_config().storage_op
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,19 +21,18 @@ from tablespec.delta.commit import AppTransaction, commit_properties
 from tablespec.delta.conform import (
     arrow_schema,
     conform,
-    delta_field,
     delta_schema,
     is_replayable,
     is_streamed,
     partition_check,
     to_reader,
 )
-from tablespec.delta.handle import TableHandle
+from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.scan import scan_datafusion
 from tablespec.delta.snapshots import SnapshotReader
 from tablespec.delta.sql import quote
 from tablespec.delta.vacuum import VacuumResult, vacuum
-from tablespec.errors import NoSuchVersion, Refused, SchemaMismatch, TableExists
+from tablespec.errors import NoSuchVersion, Refused, TableExists
 from tablespec.model.keys import CONSTRAINT_PREFIX
 
 if TYPE_CHECKING:
@@ -54,7 +53,6 @@ __all__ = [
 WhenMatched = Literal["update", "ignore", "delete"]
 WhenNotMatched = Literal["insert", "ignore"]
 WhenNotMatchedBySource = Literal["keep", "delete"]
-Metadata = Mapping[str, Any] | None
 Transactions = Sequence[AppTransaction] | None
 
 
@@ -73,7 +71,7 @@ class MergeResult:
     source_rows: int
 
 
-class DeltaTable(TableHandle):
+class DeltaTable(TableAlterations):
     """One Delta table at ``uri``; cheap to construct, touches storage only when used.
 
     ``DeltaTable(uri, storage_options=None, *, name=None)``: ``storage_options`` default to the
@@ -318,94 +316,6 @@ class DeltaTable(TableHandle):
     def snapshot(self, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> deltalake.DeltaTable:
         """A deltalake table pinned at a version or timestamp, checked to be readable."""
         return SnapshotReader(self).load(version=version, as_of=as_of)
-
-    # --- schema and metadata -----------------------------------------------------------------
-
-    def _alter(self, operation: str, change: Callable[[deltalake.DeltaTable, Any], None], metadata: Metadata) -> int:
-        """Run one metadata change. deltalake gives up at once when another writer changed the
-        metadata meanwhile; an alter is declarative, so it is redone on the new snapshot."""
-
-        def attempt() -> int:
-            handle = self.raw()
-            with self._errors(operation):
-                change(handle, commit_properties(metadata))
-            return handle.version()
-
-        return self._retrying(attempt)
-
-    def add_columns(self, columns: Sequence[Any], *, commit_metadata: Metadata = None) -> int:
-        """Add nullable top-level columns (pyarrow or deltalake Fields); old rows read as null."""
-        fields = [delta_field(c) for c in columns]
-        if not fields:
-            raise ValueError("add_columns needs at least one column")
-        required = [f.name for f in fields if not f.nullable]
-        if required:
-            raise Refused(
-                f"cannot add NOT NULL column(s) {', '.join(required)} to table {self.name}: "
-                "existing rows have no value",
-                hint="add the column as nullable",
-            )
-
-        def change(handle: deltalake.DeltaTable, props: Any) -> None:
-            have = {f.name.lower() for f in handle.schema().fields}
-            clash = [f.name for f in fields if f.name.lower() in have]
-            if clash:
-                raise SchemaMismatch(
-                    f"table {self.name} already has column(s) {', '.join(clash)}", different=tuple(clash)
-                )
-            handle.alter.add_columns(fields, commit_properties=props)
-
-        return self._alter("add columns", change, commit_metadata)
-
-    def set_properties(self, properties: Mapping[str, str], *, commit_metadata: Metadata = None) -> int:
-        """Set table properties. deltalake cannot unset one; a removed key needs a new table."""
-        props = ops.checked_properties(properties)
-        if not props:
-            raise ValueError("set_properties needs at least one property")
-        return self._alter(
-            "set properties",
-            lambda h, c: h.alter.set_table_properties(
-                props, raise_if_not_exists=ops.only_delta_keys(props), commit_properties=c
-            ),
-            commit_metadata,
-        )
-
-    def set_description(self, description: str, *, commit_metadata: Metadata = None) -> int:
-        return self._alter(
-            "set description",
-            lambda h, c: h.alter.set_table_description(description, commit_properties=c),
-            commit_metadata,
-        )
-
-    def set_column_comment(self, column: str, comment: str | None, *, commit_metadata: Metadata = None) -> int:
-        """Set a column's ``comment`` metadata (Spark's key). deltalake cannot delete a metadata key,
-        so ``None`` stores an empty comment, which :attr:`schema` leaves out."""
-
-        def change(handle: deltalake.DeltaTable, props: Any) -> None:
-            [name] = ops.resolve_columns([column], [f.name for f in handle.schema().fields], what="column")
-            handle.alter.set_column_metadata(name, {"comment": comment or ""}, commit_properties=props)
-
-        return self._alter("set column comment", change, commit_metadata)
-
-    def drop_not_null(self, column: str, *, commit_metadata: Metadata = None) -> int:
-        def change(handle: deltalake.DeltaTable, props: Any) -> None:
-            [name] = ops.resolve_columns([column], [f.name for f in handle.schema().fields], what="column")
-            handle.alter.drop_column_not_null(name, commit_properties=props)
-
-        return self._alter("drop not null", change, commit_metadata)
-
-    def add_constraint(self, name: str, expression: str, *, commit_metadata: Metadata = None) -> int:
-        """Add a CHECK constraint; deltalake verifies existing rows first and fails if any break it."""
-        return self._alter(
-            "add constraint",
-            lambda h, c: h.alter.add_constraint({name: expression}, commit_properties=c),
-            commit_metadata,
-        )
-
-    def drop_constraint(self, name: str, *, commit_metadata: Metadata = None) -> int:
-        return self._alter(
-            "drop constraint", lambda h, c: h.alter.drop_constraint(name, commit_properties=c), commit_metadata
-        )
 
     # --- rewrites ----------------------------------------------------------------------------
 

@@ -34,13 +34,13 @@ from tablespec.model.actions import (
     SetColumnComment,
     SetDescription,
     SetProperties,
-    TablePlan,
     TightenNullability,
     UnsetProperties,
     Unsupported,
     Vacuum,
     sort_actions,
 )
+from tablespec.model.plan import TablePlan
 from tablespec.model.durations import parse_duration
 from tablespec.planning.exactly_once import plan_load
 from tablespec.model.spec import TableSpec

@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tablespec.model.keys import VERSION as __version__
-from tablespec.model.actions import Action, LoadSource, Plan, TablePlan
+from tablespec.model.actions import Action, LoadSource
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.config import Config, load_config
 from tablespec.planning.diff import diff
 from tablespec.specfiles.loader import select_tables

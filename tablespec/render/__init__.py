@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 from tablespec.render.common import MARKERS, human_bytes, load_summary, plural, quote
 
 if TYPE_CHECKING:
-    from tablespec.model.actions import Plan
+    from tablespec.model.plan import Plan
 
 __all__ = ["FORMATS", "MARKERS", "human_bytes", "load_summary", "plural", "quote", "render", "use_color"]
 

@@ -8,27 +8,46 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
+
     Action,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     ColumnDef,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
-    Plan,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
-    TablePlan,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
+
 )
+
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
 from tablespec.render.common import human_bytes, load_summary, plural, quote
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tablespec.model.actions import plan_from_json
+from tablespec.model.plan import plan_from_json
 from tablespec.cli import run
 
 SPEC = """\

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tablespec.model import actions as A
+from tablespec.model.plan import TablePlan, action_from_json
 from tablespec.applying.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
 from tablespec.applying.handlers import HANDLERS
 from tablespec.render.apply_report import DONE, render_json, render_text, report_to_json
@@ -21,8 +22,8 @@ def test_every_action_type_has_an_apply_report_line() -> None:
     assert set(DONE) == set(A.ACTION_TYPES)
 
 
-def _plan(*actions: A.Action) -> A.TablePlan:
-    return A.TablePlan(table="t", uri="/tmp/t", observed_version=3, spec_hash="h", actions=actions)
+def _plan(*actions: A.Action) -> TablePlan:
+    return TablePlan(table="t", uri="/tmp/t", observed_version=3, spec_hash="h", actions=actions)
 
 
 def _kinds(refusals: tuple) -> list[str]:
@@ -137,7 +138,7 @@ def test_report_renders_every_status() -> None:
     assert data["format_version"] == 1 and data["summary"] == {"applied": 1, "refused": 1, "failed": 1, "skipped": 1}
     assert data["tables"][0]["actions"][0]["action"] == "CreateTable"
     assert data["tables"][1]["refused"][0]["action"]["risk"] == "destructive"
-    assert A.action_from_json(data["tables"][0]["actions"][0]) == report.tables[0].actions[0]
+    assert action_from_json(data["tables"][0]["actions"][0]) == report.tables[0].actions[0]
     import json
 
     assert json.loads(render_json(report)) == data

@@ -14,30 +14,50 @@ from pathlib import Path
 import pytest
 
 from tablespec.model.actions import (
+
     ACTION_TYPES,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     ColumnDef,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
+
     PendingFile,
-    Plan,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
-    TablePlan,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
+
     sort_actions,
-    plan_from_json,
+
 )
+
+from tablespec.model.plan import Plan, TablePlan, plan_from_json
 from tablespec.render import human_bytes, markdown, render, text, use_color
 from tablespec.render import json as json_renderer
 from tablespec.model.state import SourceFile
