@@ -84,8 +84,8 @@ def guard(table_plan: TablePlan, allow: Iterable[str]) -> tuple[Refusal, ...]:
         if risk == "unsupported":
             refused.append(Refusal(action, action.refused_reason or "not supported", "change the spec; tablespec cannot do this"))
         elif risk in ALLOWABLE and risk not in allowed:
-            refused.append(Refusal(action, action.refused_reason, f"pass --allow {risk} to do it as a verified rewrite"
-                                   if risk == "rewrite" or not _is_vacuum(action) else f"pass --allow {risk} to vacuum anyway"))
+            refused.append(Refusal(action, action.refused_reason, f'pass allow=("{risk}",) to do it as a verified rewrite'
+                                   if risk == "rewrite" or not _is_vacuum(action) else f'pass allow=("{risk}",) to vacuum anyway'))
     return tuple(refused)
 
 

@@ -127,7 +127,7 @@ def _check_add_columns(run: Run, action: AddColumns) -> None:
     if required:
         raise Refused(
             f"cannot add NOT NULL column(s) {', '.join(required)} to table {run.spec.name}: existing rows have no value",
-            hint="add the column as nullable first; making it NOT NULL later is a verified rewrite (--allow rewrite)",
+            hint="add the column as nullable first; making it NOT NULL later is a verified rewrite (allow=(\"rewrite\",))",
         )
 
 
@@ -170,7 +170,7 @@ def _vacuum(run: Run, action: Vacuum) -> None:
 
 
 def _check_vacuum(run: Run, action: Vacuum) -> None:
-    """Without --allow destructive, look again just before applying: time has passed since the
+    """Without ``allow=("destructive",)``, look again just before applying: time has passed since the
     plan, and a vacuum that would now break time travel is refused like a planned one."""
     if "destructive" in run.allow or not run.table.exists():
         return
@@ -181,7 +181,7 @@ def _check_vacuum(run: Run, action: Vacuum) -> None:
     if state.vacuum is not None and state.vacuum.unsafe_files:
         unsafe = Vacuum(action.table, state.vacuum.retention_seconds, state.vacuum.files, state.vacuum.bytes,
                         state.vacuum.unsafe_files)
-        raise Refused(f"vacuum of table {run.spec.name}: {unsafe.refused_reason}", hint="pass --allow destructive to vacuum anyway")
+        raise Refused(f"vacuum of table {run.spec.name}: {unsafe.refused_reason}", hint='pass allow=("destructive",) to vacuum anyway')
 
 
 def _rewrite(run: Run, action: Action) -> None:

@@ -46,6 +46,7 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     refused table is applied.
     """
     from tablespec.applying.applier import apply as run_apply
+    from tablespec.cli.flags import report_for_cli
     from tablespec.config import load_config
     from tablespec.render.apply_report import render_json, render_text
 
@@ -62,7 +63,8 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     )
     if bar is not None:
         bar.clear()
-    click.echo(render_json(report) if fmt == "json" else render_text(report))
+    shown = report_for_cli(report)
+    click.echo(render_json(shown) if fmt == "json" else render_text(shown))
     if report.failed:
         return ERROR
     if report.refused:

@@ -55,7 +55,7 @@ def test_metadata_and_write_actions_pass_the_guard() -> None:
 def test_rewrite_and_destructive_need_their_allow(action: A.Action, needs: str) -> None:
     refused = guard(_plan(*SAFE, action), ())
     assert _kinds(refused) == [type(action).__name__]
-    assert f"--allow {needs}" in refused[0].hint
+    assert f'allow=("{needs}",)' in refused[0].hint  # library words; the CLI shows --allow (test below)
     assert refused[0].reason == action.refused_reason
     other = "rewrite" if needs == "destructive" else "destructive"
     assert guard(_plan(action), (other,)) != ()
@@ -80,7 +80,7 @@ def test_vacuum_is_destructive_only_when_it_would_break_time_travel() -> None:
     assert safe.risk == "write" and guard(_plan(safe), ()) == ()
     assert unsafe.risk == "destructive"
     [refusal] = guard(_plan(unsafe), ())
-    assert "time travel" in refusal.reason and "--allow destructive" in refusal.hint
+    assert "time travel" in refusal.reason and 'allow=("destructive",)' in refusal.hint
     assert guard(_plan(unsafe), ("destructive",)) == ()
 
 
@@ -142,3 +142,16 @@ def test_report_renders_every_status() -> None:
     import json
 
     assert json.loads(render_json(report)) == data
+
+
+def test_the_cli_shows_library_arguments_as_flags() -> None:
+    """Library errors and reports say ``allow=("rewrite",)``; the CLI maps that to its flag."""
+    from tablespec.cli.flags import for_cli, report_for_cli
+    from tablespec.model.report import Refusal
+
+    assert for_cli('pass allow=("rewrite",) to do it') == "pass --allow rewrite to do it"
+    [refusal] = guard(_plan(A.DropColumn("t", column="x", type="long")), allow=())
+    report = ApplyReport("p", (TableReport("t", "/t", "refused", refused=(refusal,)),))
+    shown = report_for_cli(report)
+    assert "--allow destructive" in shown.tables[0].refused[0].hint and "allow=(" not in shown.tables[0].refused[0].hint
+    assert isinstance(shown.tables[0].refused[0], Refusal) and shown.tables[0].refused[0].action == refusal.action
