@@ -1,6 +1,6 @@
 """Project configuration: where the project root and warehouse are, and how to reach storage.
 
-Precedence for the warehouse root (PRODUCT.md): ``--warehouse`` option, ``TABLESPEC_WAREHOUSE``,
+Precedence for the warehouse root (README, "Configuration and storage"): ``--warehouse`` option, ``TABLESPEC_WAREHOUSE``,
 ``warehouse:`` in ``tablespec.yaml``, else ``warehouse/`` in the project root. Storage settings and
 credentials come from the environment, optionally overridden by ``storage:`` in ``tablespec.yaml``
 (whose values may refer to ``${VAR}``). Secrets never leave this module unredacted: use

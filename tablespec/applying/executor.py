@@ -1,6 +1,6 @@
 """Run a plan: each table's actions in a fixed order, tables independently of each other.
 
-The executor never prints and never decides exit codes (STYLE.md, the pip-tools lesson): it
+The executor never prints and never decides exit codes (unlike pip-tools' sync, say): it
 returns an :class:`ApplyReport` that the CLI renders and maps to a code.
 
 Per table:

@@ -1,4 +1,4 @@
-"""Exit codes, mapped in one place (PRODUCT.md): errors 1, changes pending 2, invalid spec 3,
+"""Exit codes, mapped in one place (README, "Exit codes"): errors 1, changes pending 2, invalid spec 3,
 refused 4, usage 64. Library code raises; only this module knows the numbers."""
 
 from __future__ import annotations

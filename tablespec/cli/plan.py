@@ -1,6 +1,6 @@
 """``tablespec plan`` (spec vs live table) and ``tablespec diff`` (spec vs spec, no storage).
 
-Both print the same plan model in the same formats. Exit codes (PRODUCT.md): 0, or 2 with
+Both print the same plan model in the same formats. Exit codes (README): 0, or 2 with
 ``--detailed-exitcode`` when there are changes; 3 invalid spec; 4 for ``diff --fail-on`` when a
 change of that class (or worse) is found; 1 error; 64 usage.
 """

@@ -1,6 +1,6 @@
 """``tablespec import``: write a spec for an existing Delta table, whichever engine wrote it.
 
-The promise (PRODUCT.md): planning the imported spec against the same table shows no changes. So
+The promise (README, ``tablespec import``): planning the imported spec against the same table shows no changes. So
 the spec says exactly what the log says — column order, exact types, nullability, comments,
 partitioning, description, properties, constraints, retention — and nothing that would make apply
 act: ``retention.vacuum`` is written as ``false`` (apply never starts vacuuming a table because

@@ -1,6 +1,6 @@
 """The plan as data: typed, frozen actions that know their risk class and phase.
 
-Actions hold no I/O and no formatting (STYLE.md points 1 and 5): two plans compare with ``==``;
+Actions hold no I/O and no formatting: two plans compare with ``==``;
 renderers (``tablespec.render``) and the executor (``tablespec.applying.executor``) each keep their own
 dispatch table keyed by action type, and a test checks that every type has a handler in each.
 """

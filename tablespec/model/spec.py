@@ -26,7 +26,7 @@ WhenMatched = Literal["update", "ignore", "delete"]
 WhenNotMatched = Literal["insert", "ignore"]
 WhenNotMatchedBySource = Literal["keep", "delete"]
 
-# Reader options a source may set, per format (PRODUCT.md: "passed to the reader where meaningful").
+# Reader options a source may set, per format (passed to the reader where meaningful; README).
 _TEXT_OPTIONS = {"date_format", "timestamp_format", "true_values", "false_values", "allow_empty"}
 SOURCE_OPTIONS = {
     "csv": {"delimiter", "separator", "header", "quote", "null_values", "comment", "skip_rows", "encoding"}

@@ -1,7 +1,7 @@
 """``diff(spec, state)``: what must change for a live table to match its spec. Pure, no I/O.
 
 The output is a phase-sorted tuple of :mod:`tablespec.model.actions` values, so two diffs compare with
-``==`` and tests need only two in-memory inputs and one expected tuple (STYLE.md point 2).
+``==`` and tests need only two in-memory inputs and one expected tuple.
 
 Rules worth knowing (docs/plan.md says the same for users):
 
@@ -9,7 +9,7 @@ Rules worth knowing (docs/plan.md says the same for users):
 * Changes delta-rs cannot make in place are never skipped: they appear as refused actions
   (``DropColumn``, ``ChangeColumnType``, ``TightenNullability``, ``ChangePartitioning``,
   ``Unsupported``) whose risk class the executor checks.
-* Properties: only keys tablespec owns are compared (ARCHITECTURE.md "Properties tablespec
+* Properties: only keys tablespec owns are compared (docs/plan.md "Properties tablespec
   owns"); other writers' keys, ``delta.checkpoint*`` and protocol keys are never removed.
 * An omitted ``description`` or column ``comment`` leaves the table's as it is (not managed).
 """
@@ -177,7 +177,7 @@ def _properties(spec: TableSpec, state: TableState) -> list[Action]:
     )
     if MANAGED_KEY not in current and all(key == MANAGED_KEY for key, _, _ in changes):
         # An adopted table (``tablespec import``) whose declared properties all match already:
-        # the bookkeeping key alone is no change to show (PRODUCT.md: planning an imported spec
+        # the bookkeeping key alone is no change to show (the import promise: planning an imported spec
         # shows no changes); it is written with the next real property change.
         changes = ()
     actions: list[Action] = []

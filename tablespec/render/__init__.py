@@ -1,7 +1,7 @@
 """Plans as text for people, JSON for machines, markdown for pull-request comments.
 
 Each format lives in its own module with its own dispatch table keyed by action type
-(STYLE.md point 4: a new action cannot be half-supported; ``tests/unit/test_render_golden.py``
+(so a new action cannot be half-supported: ``tests/unit/test_render_golden.py``
 checks every type has a handler in each). Output is deterministic — tables sorted by name,
 actions in phase order, property keys sorted — so golden files and PR comments are stable.
 Renderers return strings; they never print (the CLI does).

@@ -1,6 +1,6 @@
 """Render an :class:`~tablespec.applying.executor.ApplyReport`: text for people, JSON for machines.
 
-Its own dispatch table over action types (STYLE.md point 4): :data:`DONE` says in one line what
+Its own dispatch table over action types (a test checks every type has an entry): :data:`DONE` says in one line what
 an action did. Output is deterministic: tables sorted by name, actions in the order they ran.
 The JSON has a ``format_version`` and carries each action in the plan's JSON form
 (``tablespec.model.actions.to_json``), so a consumer can match it with the plan it approved.

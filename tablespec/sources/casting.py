@@ -10,7 +10,7 @@ For each spec column :func:`cast_column` gives a :class:`Cast`:
   failed, or the cast would silently lose information: ``12.345`` into ``decimal(18,2)``, ``1.5``
   into ``long``, ``300`` into ``byte``).
 
-The reader (``tablespec.sources.discover``) evaluates both lazily, batch by batch, and turns flagged rows
+The reader (``tablespec.sources.read``) evaluates both lazily, batch by batch, and turns flagged rows
 into a :class:`~tablespec.errors.DataError` naming file, column, row and value.
 
 Text conventions (documented in docs/loads.md): surrounding blanks are ignored for non-string

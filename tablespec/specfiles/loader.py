@@ -1,6 +1,6 @@
 """Find spec files, read them, check them, and build :class:`~tablespec.model.spec.TableSpec` objects.
 
-Imports only PyYAML and jsonschema, so ``tablespec validate`` stays fast (STYLE.md point 3).
+Imports only PyYAML and jsonschema, so ``tablespec validate`` stays fast (tests/cli/test_validate_imports.py).
 """
 
 from __future__ import annotations

@@ -242,7 +242,7 @@ def test_removing_every_property_unsets_them_and_the_managed_key() -> None:
 
 
 def test_an_adopted_table_without_the_managed_key_shows_no_change_until_a_real_one() -> None:
-    # planning a spec written by `tablespec import` shows no changes (PRODUCT.md); the key rides
+    # planning a spec written by `tablespec import` shows no changes (the import promise); the key rides
     # along with the next real property change
     state = live(properties=(("delta.enableChangeDataFeed", "true"),))
     assert diff(spec(), state) == ()
