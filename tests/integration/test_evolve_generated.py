@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fixtures.evolve import Project, local_project  # noqa: F401 - fixture
 
-from tablespec.inspect import describe
+from tablespec.inspect.show import describe
 
 SPEC = """\
 apiVersion: tablespec/v1

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tablespec.table import DeltaTable
+from tablespec import DeltaTable
 
 pytestmark = pytest.mark.slow
 ROWS = 1_000_000
