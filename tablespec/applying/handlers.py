@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tablespec.model.actions import (
     Action,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
@@ -22,6 +23,7 @@ from tablespec.model.actions import (
     DropConstraint,
     LoadSource,
     RelaxNullability,
+    RenameColumn,
     SetColumnComment,
     SetDescription,
     SetProperties,
@@ -75,6 +77,11 @@ def _create(run: Run, action: CreateTable) -> None:
 
 def _add_columns(run: Run, action: AddColumns) -> None:
     run.table.add_columns([_arrow_field(c) for c in action.columns], commit_metadata=run.metadata)
+
+
+def _add_struct_fields(run: Run, action: AddStructFields) -> None:
+    """One schema-only commit for every widened struct column (no data file is written)."""
+    run.table.widen_structs([(column, type_) for column, type_, _added in action.structs], commit_metadata=run.metadata)
 
 
 def _relax(run: Run, action: RelaxNullability) -> None:
@@ -219,6 +226,7 @@ def _unsupported(run: Run, action: Unsupported) -> None:
 HANDLERS: dict[type[Action], Callable[[Run, Any], None]] = {
     CreateTable: _create,
     AddColumns: _add_columns,
+    AddStructFields: _add_struct_fields,
     RelaxNullability: _relax,
     SetProperties: _set_properties,
     UnsetProperties: _unset_properties,
@@ -232,6 +240,7 @@ HANDLERS: dict[type[Action], Callable[[Run, Any], None]] = {
     ChangeColumnType: _rewrite,
     TightenNullability: _rewrite,
     ChangePartitioning: _rewrite,
+    RenameColumn: _rewrite,
     Unsupported: _unsupported,
 }
 # Read-only checks run for the whole table before any of it is written.

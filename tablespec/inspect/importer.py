@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tablespec.model.keys import GENERATION_KEY
 from tablespec.model.keys import VERSION as __version__
 from tablespec.config import redact
 from tablespec.model.durations import human, parse_duration, to_delta_interval
@@ -159,9 +160,8 @@ def _column(field: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
         column["nullable"] = False
     if meta.get("comment") is not None:
         column["comment"] = str(meta["comment"])
-    if "delta.generationExpression" in meta:
-        notes.append(f"column {name!r} is generated as {meta['delta.generationExpression']!r}; the spec cannot "
-                     "express generated columns (loads must supply the value)")
+    if isinstance(meta.get(GENERATION_KEY), str):
+        column["generated"] = meta[GENERATION_KEY]
     if any(k.startswith("delta.identity.") for k in meta):
         notes.append(f"column {name!r} is an identity column; the spec cannot express identity columns")
     if "delta.invariants" in meta:
@@ -170,7 +170,7 @@ def _column(field: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
     if "__CHAR_VARCHAR_TYPE_STRING" in meta:
         notes.append(f"column {name!r} was declared {meta['__CHAR_VARCHAR_TYPE_STRING']} by its writer; "
                      "imported as string (the length is not enforced by tablespec)")
-    known = {"comment", "delta.generationExpression", "delta.invariants", "__CHAR_VARCHAR_TYPE_STRING", *COLUMN_MAPPING_KEYS}
+    known = {"comment", GENERATION_KEY, "delta.invariants", "__CHAR_VARCHAR_TYPE_STRING", *COLUMN_MAPPING_KEYS}
     other = sorted(k for k in meta if k not in known and not k.startswith("delta.identity."))
     if other:
         notes.append(f"column {name!r} carries metadata the spec does not express: {', '.join(other)}")

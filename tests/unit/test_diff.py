@@ -10,6 +10,7 @@ from tablespec.planning import exactly_once as loadplan
 from tablespec.model.actions import (
     AddColumns,
     AddConstraint,
+    AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
@@ -19,6 +20,7 @@ from tablespec.model.actions import (
     LoadSource,
     PendingFile,
     RelaxNullability,
+    RenameColumn,
     SetColumnComment,
     SetDescription,
     SetProperties,
@@ -33,11 +35,11 @@ from tablespec.planning.diff import (
     desired_properties,
     diff,
     diff_specs,
-    nested_additions,
     same_value,
     state_from_spec,
 )
 from tablespec.model.spec import ColumnSpec, RetentionSpec, SourceSpec, TableSpec
+from tablespec.planning.evolve import struct_additions
 from tablespec.model.state import ColumnState, SourceFile, TableState, VacuumPreview, absent
 
 T = "sales.orders"
@@ -172,15 +174,22 @@ def test_type_change_classes(old: str, new: str, kind: str) -> None:
     assert classify_type_change(old, new) == kind
 
 
-def test_a_field_added_inside_a_struct_is_unsupported_and_says_which() -> None:
+def test_a_field_added_inside_a_struct_is_one_metadata_action_that_says_which() -> None:
     s = spec(columns=(*spec().columns, ColumnSpec("addr", "struct<city:string,zip:string>")))
     state = live(s, columns=(*live().columns, ColumnState("addr", "struct<city:string>")))
     assert diff(s, state) == (
-        Unsupported(T, what="add field(s) addr.zip inside struct column addr",
-                    reason="delta-rs cannot add fields inside a struct column in place; add a new top-level column instead"),
+        AddStructFields(T, structs=(("addr", "struct<city:string,zip:string>", ("addr.zip",)),)),
     )
-    assert nested_additions("array<struct<a:int>>", "array<struct<a:int,b:struct<c:int>>>") == ("b",)
-    assert nested_additions("struct<a:int>", "struct<a:long,b:int>") == ()
+    assert struct_additions("array<struct<a:int>>", "array<struct<a:int,b:struct<c:int>>>") == ("element.b",)
+    assert struct_additions("struct<a:int>", "struct<a:long,b:int>") == ()
+
+
+def test_renamed_from_is_one_rename_then_a_no_op() -> None:
+    s = spec(columns=(*spec().columns, ColumnSpec("city_name", "string", renamed_from="city")))
+    before = live(s, columns=(*live().columns, ColumnState("city", "string")))
+    assert diff(s, before) == (RenameColumn(T, old="city", new="city_name"),)
+    after = live(s, columns=(*live().columns, ColumnState("city_name", "string")))
+    assert diff(s, after) == ()
 
 
 def test_relaxing_nullability_is_metadata_and_tightening_is_a_refused_rewrite() -> None:
