@@ -33,6 +33,7 @@ from tablespec.model.actions import (
     Vacuum,
 )
 from tablespec.delta.arrow import arrow_field
+from tablespec.delta.conform import schema_from_columns
 from tablespec.errors import Refused
 
 if TYPE_CHECKING:
@@ -58,12 +59,10 @@ def _arrow_field(column: ColumnDef) -> Any:
 
 
 def _create(run: Run, action: CreateTable) -> None:
-    import pyarrow as pa
-
     from tablespec.loads.execute import seed_transactions
 
     run.table.create(
-        pa.schema([_arrow_field(c) for c in action.columns]),
+        schema_from_columns(action.columns),
         partition_by=action.partitioned_by,
         properties=dict(action.properties),
         description=action.description,

@@ -38,12 +38,12 @@ def test_generated_values_are_computed_for_loaded_rows(local_project: Project) -
     assert p.converged()
 
 
-def test_a_source_value_that_contradicts_the_expression_is_refused(local_project: Project) -> None:
+def test_a_source_that_supplies_the_generated_column_is_refused(local_project: Project) -> None:
     p = local_project
     p.spec(SPEC)
     p.file("data/orders.csv", "id,amount,amount_cents\n1,1.5,7\n")
     code, out = p.apply()
-    assert code == 1 and "amount_cents" in out
+    assert code == 1 and "'amount_cents' is a generated column" in out and "orders.csv" in out
     assert p.table("shop/orders").read().collect().height == 0
 
 
