@@ -50,13 +50,11 @@ ENGINE_MANAGED = frozenset({
     MANAGED_PROPERTIES_KEY,
 })  # fmt: skip
 ENGINE_MANAGED_PREFIXES = ("delta.feature.",)
-# Mapping mode is how the data files are laid out, not a setting a spec can reproduce on a new
-# table (it needs physical names); it is reported and left out.
-LAYOUT_PROPERTIES = frozenset({"delta.columnMapping.mode"})
 # Table features a spec expresses (through a property, a constraint or a type) or that change
 # nothing for tablespec; any other feature in the protocol is reported.
 EXPRESSIBLE_FEATURES = frozenset({"appendOnly", "checkConstraints", "changeDataFeed", "timestampNtz", "invariants",
-                                  "generatedColumns", "identityColumns", "columnMapping"})
+                                  "generatedColumns", "identityColumns", "columnMapping",
+                                  "variantType", "variantType-preview"})
 COLUMN_MAPPING_KEYS = ("delta.columnMapping.id", "delta.columnMapping.physicalName", "delta.columnMapping.nested.ids")
 FEATURE_NOTES = {
     "deletionVectors": "table feature deletionVectors: rows deleted by other engines are hidden by deletion vectors; "
@@ -117,9 +115,9 @@ def build_spec(*, name: str, location: str, schema: dict[str, Any], partition_co
     doc["columns"] = [c for c in (_column(f, notes) for f in schema.get("fields", [])) if c is not None]
     if any(key in f.get("metadata", {}) for f in schema.get("fields", []) for key in COLUMN_MAPPING_KEYS):
         mode = configuration.get("delta.columnMapping.mode", "name")
-        notes.append(f"column mapping (mode {mode}): data files use physical column names the spec cannot "
-                     "express; delta.columnMapping.* properties are left out, and a table created from this "
-                     "spec would not use column mapping")
+        notes.append(f"column mapping (mode {mode}): delta.columnMapping.mode is kept, so a table created from "
+                     "this spec uses column mapping too (with physical names of its own); delta-rs 1.6 cannot "
+                     "change the schema of a column-mapping table, so such changes plan as unsupported")
     if partition_columns:
         doc["partitioned_by"] = list(partition_columns)
     properties, constraints, retention = _split_properties(configuration, notes)
@@ -210,7 +208,7 @@ def _split_properties(config: dict[str, str], notes: list[str]) -> tuple[dict[st
                 constraints[constraint] = value
             else:
                 notes.append(f"constraint {constraint!r} ({value}) has a name a spec cannot use; left out")
-        elif key in ENGINE_MANAGED or key.startswith(ENGINE_MANAGED_PREFIXES) or key in LAYOUT_PROPERTIES:
+        elif key in ENGINE_MANAGED or key.startswith(ENGINE_MANAGED_PREFIXES):
             continue
         elif key in (DELETED_FILE_RETENTION, LOG_RETENTION) and _round_trips(value):
             retention["deleted_files" if key == DELETED_FILE_RETENTION else "log"] = human(parse_duration(value))

@@ -47,4 +47,5 @@ def check_evolution(spec: dict[str, Any], types: dict[str, Any], add: Any) -> No
 
 
 def _mentions(expression: str, column: str) -> bool:
-    return re.search(r"(?<![\w.])`?" + re.escape(column) + r"`?(?![\w])", expression, re.IGNORECASE) is not None
+    # a function of the same name (YEAR(day) for column year) is not the column
+    return re.search(r"(?<![\w.])`?" + re.escape(column) + r"`?(?![\w])(?!\s*\()", expression, re.IGNORECASE) is not None
