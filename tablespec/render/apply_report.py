@@ -14,43 +14,24 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
 from tablespec.model.plan import to_json
 from tablespec.model.report import ApplyReport, TableReport
 from tablespec.render.common import human_bytes, plural
