@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tablespec.delta import sql as ops
+from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.commit import AppTransaction, commit_properties
 from tablespec.delta.conform import (
     arrow_schema,
@@ -27,7 +28,6 @@ from tablespec.delta.conform import (
     partition_check,
     to_reader,
 )
-from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.scan import scan_datafusion
 from tablespec.delta.snapshots import SnapshotReader
 from tablespec.delta.sql import quote

@@ -115,6 +115,7 @@ class _Run:
         self.markers = type(table)(table.uri, table.storage_options, name=table.name)
         self.metadata = {**metadata, "tablespec.source": source.name}
         self.progress, self.storage_options = progress, storage_options
+        self.merge_position = (1, 1)  # (file, files) of the merge commit under way
         # generated columns are not in the data: delta-rs computes them on write
         self.schema = pa.schema([arrow_field(c.name, c.type, nullable=c.nullable)
                                  for c in spec.columns if not c.generated])  # fmt: skip
@@ -138,13 +139,14 @@ class _Run:
         if merge is None:
             raise TablespecError(f"source {self.source.name!r} has mode merge but no merge: settings")
         for index, file in enumerate(planned, 1):  # path order: a later file's rows win
+            self.merge_position = (index, len(planned))  # one commit per file: say which, for progress
             files = self._not_loaded(self._fresh([file]))
             if not files:
                 continue
             prepared = loadmerge.prepare(self.table, self.spec, self.source, files[0],
                                          storage_options=self.storage_options,
                                          on_rows=self._on_rows(files[0], index, len(planned)))  # fmt: skip
-            done = self._commit(files, lambda data, files, prepared=prepared: self.table.merge(
+            done = self._commit(files, lambda data, files, prepared=prepared: self.table.merge(  # type: ignore[misc]
                 data, keys=prepared.keys, when_matched=merge.when_matched, when_not_matched=merge.when_not_matched,
                 when_not_matched_by_source=merge.when_not_matched_by_source,
                 partition_values=prepared.partition_values, commit_metadata=self.metadata,
@@ -206,7 +208,7 @@ class _Run:
             files = remaining
             if not files:
                 return None
-            feed = _Feed(self, files, prepared, lambda files=files, base=base: self._loaded_since(base, files, loaded))
+            feed = _Feed(self, files, prepared, lambda files=files, base=base: self._loaded_since(base, files, loaded))  # type: ignore[misc]
             try:
                 result = write(feed.data(), files)
             except TablespecError as e:
@@ -320,7 +322,7 @@ class _Feed:
         prepared = self.prepared
         if prepared is not None and prepared.data is not None:
             self.rows, self.rows_read = prepared.data.num_rows, prepared.rows_read
-            self.run._done(self.files[0], 1, 1, prepared.rows_read)
+            self.run._done(self.files[0], *self.run.merge_position, prepared.rows_read)
             return _OneShot(self, prepared.data)
         return pa.RecordBatchReader.from_batches(self.run.schema, self._batches())
 

@@ -14,45 +14,26 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
     AddStructFields,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
     RenameColumn,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
 from tablespec.model.plan import to_json
 from tablespec.model.report import ApplyReport, TableReport
 from tablespec.render.common import human_bytes, plural

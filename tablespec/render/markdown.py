@@ -9,49 +9,29 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
     AddStructFields,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     ColumnDef,
-
     CreateTable,
-
     DropColumn,
     RenameColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.render.common import human_bytes, load_summary, plural, quote
 from tablespec.render.text import refusal, summary
 
@@ -90,7 +70,7 @@ def _details(t: TablePlan) -> list[str]:
     ]
     for action in t.actions:
         for marker, text in HANDLERS[type(action)](action):
-            risk = action.risk
+            risk: str = action.risk
             if action.refused_reason:
                 text = f"**{text}**<br>{refusal(action)}: {_cell(action.refused_reason)}"
                 risk = f"**{risk}**"

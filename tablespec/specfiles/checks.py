@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tablespec.model.durations import parse_duration
 from tablespec.errors import Problem
+from tablespec.model.durations import parse_duration
 from tablespec.model.spec import (
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
     DEFAULT_LOG_RETENTION_SECONDS,
@@ -46,7 +46,8 @@ def check_document(doc: Document) -> list[Problem]:
     spec = doc.value
     if not isinstance(spec, dict):
         return []
-    table = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    name = spec.get("name")
+    table = name if isinstance(name, str) else ""
     problems: list[Problem] = []
 
     def add(path: tuple[object, ...], message: str, hint: str = "", *, key: bool = False, warning: bool = False) -> None:
@@ -117,7 +118,8 @@ def _check_partitioning(spec: dict[str, Any], types: dict[str, Any], add: Any) -
 
 def _check_properties_and_retention(spec: dict[str, Any], add: Any) -> None:
     retention = spec.get("retention")
-    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    declared = spec.get("properties")
+    properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
     seconds: dict[str, int] = {}
     if isinstance(retention, dict):
         for key, prop in (("deleted_files", DELETED_FILE_RETENTION), ("log", LOG_RETENTION)):
