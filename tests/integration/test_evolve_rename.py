@@ -126,3 +126,22 @@ def test_rename_on_a_column_mapping_table_is_unsupported_with_the_reason(local_p
     code, out = p.apply("--allow", "rewrite")
     assert code == 4 and "column mapping" in out
     assert p.table("crm/people").version == version
+
+
+def test_renaming_a_partition_column_keeps_it_the_partition_column(local_project: Project) -> None:
+    p = local_project
+    parted = SPEC.replace("constraints:\n  amount_positive: amount > 0\n", "partitioned_by: [customer]\n")
+    p.spec(parted)
+    assert p.apply()[0] == 0
+    seed(p)
+    before = p.table("crm/people").read().sort("id").collect()
+    p.spec(parted.replace("{name: customer, type: string, comment: Who ordered}",
+                          "{name: customer_name, type: string, comment: Who ordered, renamed_from: customer}")
+           .replace("partitioned_by: [customer]", "partitioned_by: [customer_name]"))
+    assert [a["action"] for a in p.actions()] == ["RenameColumn"]
+    code, out = p.apply("--allow", "rewrite")
+    assert code == 0, out
+    table = p.table("crm/people")
+    assert table.partition_by == ("customer_name",)
+    assert table.read().sort("id").collect()["customer_name"].to_list() == before["customer"].to_list()
+    assert p.converged()

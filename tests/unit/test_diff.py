@@ -403,3 +403,20 @@ def test_diff_specs_leaves_out_removed_tables_and_recreates_moved_ones() -> None
     assert diff_specs([spec()], []) == ()
     moved = diff_specs([spec()], [spec(uri="/w/elsewhere")])
     assert isinstance(moved[0].actions[0], CreateTable)
+
+
+def test_a_changed_generation_expression_is_unsupported_with_the_reason() -> None:
+    s = spec(columns=(*spec().columns, ColumnSpec("cents", "long", generated="amount * 100")))
+    state = live(s, columns=(*live().columns, ColumnState("cents", "long", generated="amount * 10")))
+    [action] = diff(s, state)
+    assert isinstance(action, Unsupported) and "Delta forbids changing a generation expression" in action.reason
+    same = live(s, columns=(*live().columns, ColumnState("cents", "long", generated="amount  *  100")))
+    assert diff(s, same) == ()
+
+
+def test_schema_changes_on_a_column_mapping_table_are_unsupported() -> None:
+    s = spec(columns=(*spec().columns, ColumnSpec("extra", "string")),
+             properties=(("delta.columnMapping.mode", "name"),))
+    state = live(dataclasses.replace(s, columns=spec().columns))
+    actions = [a for a in diff(s, state) if a.risk == "unsupported"]
+    assert len(actions) == 1 and "column mapping" in actions[0].reason and "add columns" in actions[0].what
