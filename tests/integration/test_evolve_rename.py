@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from fixtures.evolve import Project, local_project  # noqa: F401 - fixture
+from fixtures.evolve import Project, any_project, local_project  # noqa: F401 - fixtures
 
 SPEC = """\
 apiVersion: tablespec/v1
@@ -36,8 +36,8 @@ def seed(project: Project, n: int = 5) -> None:
     }))  # fmt: skip
 
 
-def test_rename_is_one_action_then_a_verified_rewrite(local_project: Project) -> None:
-    p = local_project
+def test_rename_is_one_action_then_a_verified_rewrite(any_project: Project) -> None:
+    p = any_project
     p.spec(SPEC)
     assert p.apply()[0] == 0
     seed(p)
