@@ -49,6 +49,7 @@ from tablespec.model.actions import (
     ChangeColumnType,
     ChangePartitioning,
     DropColumn,
+    RenameColumn,
     TightenNullability,
     Vacuum,
     sort_actions,
@@ -188,7 +189,7 @@ def apply_table(
 
 def _precheck(run: Run) -> None:
     for action in run.plan.actions:
-        if isinstance(action, (DropColumn, ChangeColumnType, TightenNullability, ChangePartitioning)):
+        if isinstance(action, (DropColumn, ChangeColumnType, TightenNullability, ChangePartitioning, RenameColumn)):
             rewrite.precheck(run.table, action, run.plan.actions)
         check = PRECHECKS.get(type(action))
         if check is not None:

@@ -15,6 +15,7 @@ from tablespec.errors import Refused
 from tablespec.model.actions import (
     Action,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
@@ -24,6 +25,7 @@ from tablespec.model.actions import (
     DropConstraint,
     LoadSource,
     RelaxNullability,
+    RenameColumn,
     SetColumnComment,
     SetDescription,
     SetProperties,
@@ -33,6 +35,7 @@ from tablespec.model.actions import (
     Vacuum,
 )
 from tablespec.model.progress import FileProgress
+from tablespec.delta.conform import schema_from_columns
 
 if TYPE_CHECKING:
     from tablespec.applying.context import Run
@@ -57,12 +60,10 @@ def _arrow_field(column: ColumnDef) -> Any:
 
 
 def _create(run: Run, action: CreateTable) -> None:
-    import pyarrow as pa
-
     from tablespec.loads.execute import seed_transactions
 
     run.table.create(
-        pa.schema([_arrow_field(c) for c in action.columns]),
+        schema_from_columns(action.columns),
         partition_by=action.partitioned_by,
         properties=dict(action.properties),
         description=action.description,
@@ -76,6 +77,11 @@ def _create(run: Run, action: CreateTable) -> None:
 
 def _add_columns(run: Run, action: AddColumns) -> None:
     run.table.add_columns([_arrow_field(c) for c in action.columns], commit_metadata=run.metadata)
+
+
+def _add_struct_fields(run: Run, action: AddStructFields) -> None:
+    """One schema-only commit for every widened struct column (no data file is written)."""
+    run.table.widen_structs([(column, type_) for column, type_, _added in action.structs], commit_metadata=run.metadata)
 
 
 def _relax(run: Run, action: RelaxNullability) -> None:
@@ -222,6 +228,7 @@ def _unsupported(run: Run, action: Unsupported) -> None:
 HANDLERS: dict[type[Action], Callable[[Run, Any], None]] = {
     CreateTable: _create,
     AddColumns: _add_columns,
+    AddStructFields: _add_struct_fields,
     RelaxNullability: _relax,
     SetProperties: _set_properties,
     UnsetProperties: _unset_properties,
@@ -235,6 +242,7 @@ HANDLERS: dict[type[Action], Callable[[Run, Any], None]] = {
     ChangeColumnType: _rewrite,
     TightenNullability: _rewrite,
     ChangePartitioning: _rewrite,
+    RenameColumn: _rewrite,
     Unsupported: _unsupported,
 }
 # Read-only checks run for the whole table before any of it is written.

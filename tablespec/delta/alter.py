@@ -64,6 +64,30 @@ class TableAlterations(TableHandle):
 
         return self._alter("add columns", change, commit_metadata)
 
+    def widen_structs(self, columns: Sequence[tuple[str, str]], *, commit_metadata: Metadata = None) -> int:
+        """Give struct columns (also structs inside arrays and maps) the fields their new type
+        adds, in one schema-only commit: ``(column, new type)`` pairs; the column keeps its
+        nullability and metadata (comment), old rows read the new fields as null. deltalake's
+        ``alter.add_columns`` merges a known column's struct with the new fields."""
+        import json
+
+        import deltalake
+
+        from tablespec.model.types import parse_type, to_delta_json
+
+        def change(handle: deltalake.DeltaTable, props: Any) -> None:
+            live = {f["name"].lower(): f for f in json.loads(handle.schema().to_json())["fields"]}
+            fields = []
+            for column, type_text in columns:
+                field = live.get(column.lower())
+                if field is None:
+                    raise SchemaMismatch(f"table {self.name} has no column {column}", missing=(column,))
+                widened = {**field, "type": to_delta_json(parse_type(type_text))}
+                fields.append(deltalake.Field.from_json(json.dumps(widened)))
+            handle.alter.add_columns(fields, commit_properties=props)
+
+        return self._alter("add struct fields", change, commit_metadata)
+
     def set_properties(self, properties: Mapping[str, str], *, commit_metadata: Metadata = None) -> int:
         """Set table properties. deltalake cannot unset one; a removed key needs a new table."""
         props = ops.checked_properties(properties)

@@ -17,6 +17,9 @@ def to_arrow(t: DataType) -> Any:
 
     if isinstance(t, Decimal):
         return pa.decimal128(t.precision, t.scale)
+    if isinstance(t, Primitive) and t.name == "variant":
+        # how deltalake reads and writes a variant (deltalake's VariantType().to_arrow())
+        return pa.struct([pa.field("metadata", pa.binary(), nullable=False), pa.field("value", pa.binary(), nullable=False)])
     if isinstance(t, Primitive):
         return {
             "boolean": pa.bool_(),

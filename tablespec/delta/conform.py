@@ -13,12 +13,13 @@ fields does not match" or, worse, silently cast (an int column into a string one
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from tablespec.model.keys import GENERATION_KEY
 from tablespec.delta.arrow import from_arrow
 from tablespec.errors import DataError, SchemaMismatch, TablespecError
 from tablespec.model.types import Array, DataType, Decimal, Map, Primitive, Struct, TypeParseError
@@ -180,6 +181,8 @@ def plan_columns(
     for column in target:
         name = given.get(column.name.lower())
         if name is None:
+            if GENERATION_KEY.encode() in (column.metadata or {}):
+                continue  # a generated column: deltalake computes it (and checks a supplied value)
             if column.name.lower() in needed or (fill_missing and not column.nullable):
                 missing.append(column.name)
             elif fill_missing:
@@ -309,6 +312,25 @@ def delta_field(column: Any) -> deltalake.Field:
     if isinstance(column, pa.Field):
         return deltalake.Field.from_arrow(column)
     raise TypeError(f"expected a pyarrow.Field or deltalake.Field, not {type(column).__name__}")
+
+
+def schema_from_columns(columns: Sequence[Any]) -> deltalake.Schema:
+    """The Delta schema of a new table from the plan's column definitions (name, type, nullable,
+    comment, generated), built from the log's JSON form so that what Arrow cannot say survives:
+    ``variant`` types and generation expressions (``delta.generationExpression``)."""
+    import json
+
+    import deltalake
+
+    from tablespec.model.types import parse_type, to_delta_json
+
+    fields = []
+    for c in columns:
+        meta = {"comment": c.comment} if c.comment else {}
+        if c.generated:
+            meta[GENERATION_KEY] = c.generated
+        fields.append({"name": c.name, "type": to_delta_json(parse_type(c.type)), "nullable": c.nullable, "metadata": meta})
+    return deltalake.Schema.from_json(json.dumps({"type": "struct", "fields": fields}))
 
 
 def delta_schema(schema: Any) -> deltalake.Schema:

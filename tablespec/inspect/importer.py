@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tablespec.model.keys import GENERATION_KEY
 from tablespec.config import redact
 from tablespec.errors import UsageError
 from tablespec.model.durations import human, parse_duration, to_delta_interval
@@ -49,13 +50,11 @@ ENGINE_MANAGED = frozenset({
     MANAGED_PROPERTIES_KEY,
 })  # fmt: skip
 ENGINE_MANAGED_PREFIXES = ("delta.feature.",)
-# Mapping mode is how the data files are laid out, not a setting a spec can reproduce on a new
-# table (it needs physical names); it is reported and left out.
-LAYOUT_PROPERTIES = frozenset({"delta.columnMapping.mode"})
 # Table features a spec expresses (through a property, a constraint or a type) or that change
 # nothing for tablespec; any other feature in the protocol is reported.
 EXPRESSIBLE_FEATURES = frozenset({"appendOnly", "checkConstraints", "changeDataFeed", "timestampNtz", "invariants",
-                                  "generatedColumns", "identityColumns", "columnMapping"})
+                                  "generatedColumns", "identityColumns", "columnMapping",
+                                  "variantType", "variantType-preview"})
 COLUMN_MAPPING_KEYS = ("delta.columnMapping.id", "delta.columnMapping.physicalName", "delta.columnMapping.nested.ids")
 FEATURE_NOTES = {
     "deletionVectors": "table feature deletionVectors: rows deleted by other engines are hidden by deletion vectors; "
@@ -116,9 +115,9 @@ def build_spec(*, name: str, location: str, schema: dict[str, Any], partition_co
     doc["columns"] = [c for c in (_column(f, notes) for f in schema.get("fields", [])) if c is not None]
     if any(key in f.get("metadata", {}) for f in schema.get("fields", []) for key in COLUMN_MAPPING_KEYS):
         mode = configuration.get("delta.columnMapping.mode", "name")
-        notes.append(f"column mapping (mode {mode}): data files use physical column names the spec cannot "
-                     "express; delta.columnMapping.* properties are left out, and a table created from this "
-                     "spec would not use column mapping")
+        notes.append(f"column mapping (mode {mode}): delta.columnMapping.mode is kept, so a table created from "
+                     "this spec uses column mapping too (with physical names of its own); delta-rs 1.6 cannot "
+                     "change the schema of a column-mapping table, so such changes plan as unsupported")
     if partition_columns:
         doc["partitioned_by"] = list(partition_columns)
     properties, constraints, retention = _split_properties(configuration, notes)
@@ -159,9 +158,8 @@ def _column(field: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
         column["nullable"] = False
     if meta.get("comment") is not None:
         column["comment"] = str(meta["comment"])
-    if "delta.generationExpression" in meta:
-        notes.append(f"column {name!r} is generated as {meta['delta.generationExpression']!r}; the spec cannot "
-                     "express generated columns (loads must supply the value)")
+    if isinstance(meta.get(GENERATION_KEY), str):
+        column["generated"] = meta[GENERATION_KEY]
     if any(k.startswith("delta.identity.") for k in meta):
         notes.append(f"column {name!r} is an identity column; the spec cannot express identity columns")
     if "delta.invariants" in meta:
@@ -170,7 +168,7 @@ def _column(field: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
     if "__CHAR_VARCHAR_TYPE_STRING" in meta:
         notes.append(f"column {name!r} was declared {meta['__CHAR_VARCHAR_TYPE_STRING']} by its writer; "
                      "imported as string (the length is not enforced by tablespec)")
-    known = {"comment", "delta.generationExpression", "delta.invariants", "__CHAR_VARCHAR_TYPE_STRING", *COLUMN_MAPPING_KEYS}
+    known = {"comment", GENERATION_KEY, "delta.invariants", "__CHAR_VARCHAR_TYPE_STRING", *COLUMN_MAPPING_KEYS}
     other = sorted(k for k in meta if k not in known and not k.startswith("delta.identity."))
     if other:
         notes.append(f"column {name!r} carries metadata the spec does not express: {', '.join(other)}")
@@ -210,7 +208,7 @@ def _split_properties(config: dict[str, str], notes: list[str]) -> tuple[dict[st
                 constraints[constraint] = value
             else:
                 notes.append(f"constraint {constraint!r} ({value}) has a name a spec cannot use; left out")
-        elif key in ENGINE_MANAGED or key.startswith(ENGINE_MANAGED_PREFIXES) or key in LAYOUT_PROPERTIES:
+        elif key in ENGINE_MANAGED or key.startswith(ENGINE_MANAGED_PREFIXES):
             continue
         elif key in (DELETED_FILE_RETENTION, LOG_RETENTION) and _round_trips(value):
             retention["deleted_files" if key == DELETED_FILE_RETENTION else "log"] = human(parse_duration(value))

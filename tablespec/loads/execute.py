@@ -116,8 +116,9 @@ class _Run:
         self.metadata = {**metadata, "tablespec.source": source.name}
         self.progress, self.storage_options = progress, storage_options
         self.merge_position = (1, 1)  # (file, files) of the merge commit under way
+        # generated columns are not in the data: delta-rs computes them on write
         self.schema = pa.schema([arrow_field(c.name, c.type, nullable=c.nullable)
-                                 for c in spec.columns])  # fmt: skip
+                                 for c in spec.columns if not c.generated])  # fmt: skip
         self.started = time.monotonic()
         self.files = self.rows_read = self.inserted = self.updated = self.deleted = self.skipped = 0
         self.version: int | None = None

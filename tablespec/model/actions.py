@@ -28,6 +28,7 @@ class ColumnDef:
     type: str
     nullable: bool = True
     comment: str | None = None
+    generated: str | None = None  # Delta generation expression
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,22 @@ class AddColumns(Action):
     columns: tuple[ColumnDef, ...] = ()
     # Delta appends new columns at the end; when the spec puts them elsewhere, this says so
     note: str = ""
+
+    @property
+    def risk(self) -> Risk:
+        return "metadata"
+
+
+@dataclass(frozen=True)
+class AddStructFields(Action):
+    """Add fields inside struct columns (also structs inside arrays and maps): one schema-only
+    commit, no data rewritten; existing rows read the new fields as null (delta-rs
+    ``alter.add_columns`` merges the widened struct into the schema)."""
+
+    phase: ClassVar[int] = SCHEMA
+    rank: ClassVar[int] = 1
+    # (column, its new type, the dotted names of the added fields) per struct column
+    structs: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def risk(self) -> Risk:
@@ -226,6 +243,31 @@ class Vacuum(Action):
 
 
 @dataclass(frozen=True)
+class RenameColumn(Action):
+    """``renamed_from``: one action, never a drop plus an add. delta-rs 1.6 has no rename, so
+    ``how`` is ``rewrite`` (a verified rewrite: every value of ``old`` is ``new``'s afterwards) or
+    ``unsupported`` with the reason in ``blocked`` (a column-mapping table, whose schema delta-rs cannot change;
+    ``metadata`` is for an engine that can commit the rename as a schema change)."""
+
+    phase: ClassVar[int] = SCHEMA
+    rank: ClassVar[int] = 2  # before type and nullability changes, which name the new column
+    old: str = ""
+    new: str = ""
+    how: Risk = "rewrite"
+    blocked: str = ""  # why it cannot be done at all (``how == "unsupported"``)
+
+    @property
+    def risk(self) -> Risk:
+        return self.how
+
+    @property
+    def refused_reason(self) -> str:
+        if self.blocked:
+            return self.blocked
+        return f"renaming {self.old!r} to {self.new!r} rewrites every data file (delta-rs has no rename)"
+
+
+@dataclass(frozen=True)
 class DropColumn(Action):
     phase: ClassVar[int] = SCHEMA
     rank: ClassVar[int] = 6
@@ -239,7 +281,7 @@ class DropColumn(Action):
     @property
     def refused_reason(self) -> str:
         return (f"column {self.column!r} is in the table but not in the spec; dropping it loses its data "
-                "(a rename shows as a drop plus an add)")
+                f"(for a rename, give the new column renamed_from: {self.column})")
 
 
 @dataclass(frozen=True)
@@ -315,9 +357,9 @@ class Unsupported(Action):
 
 
 ACTION_TYPES: tuple[type[Action], ...] = (
-    CreateTable, AddColumns, RelaxNullability, SetProperties, UnsetProperties, SetDescription,
+    CreateTable, AddColumns, AddStructFields, RelaxNullability, SetProperties, UnsetProperties, SetDescription,
     SetColumnComment, AddConstraint, DropConstraint, LoadSource, Vacuum,
-    DropColumn, ChangeColumnType, TightenNullability, ChangePartitioning, Unsupported,
+    RenameColumn, DropColumn, ChangeColumnType, TightenNullability, ChangePartitioning, Unsupported,
 )  # fmt: skip
 
 

@@ -29,3 +29,9 @@ PLAN_ID_KEY = "tablespec.plan_id"
 SPEC_HASH_KEY = "tablespec.spec_hash"
 # App transactions of loads: ``tablespec/<source>/<kind>/...`` (tablespec.planning.exactly_once).
 APP_ID_PREFIX = "tablespec"
+
+# --- Delta column metadata ------------------------------------------------------------------------
+# A generated column's SQL expression (PROTOCOL.md "Generated Columns").
+GENERATION_KEY = "delta.generationExpression"
+# Table property: column mapping mode ``none`` | ``name`` | ``id`` (PROTOCOL.md "Column Mapping").
+COLUMN_MAPPING_MODE = "delta.columnMapping.mode"

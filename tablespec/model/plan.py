@@ -128,6 +128,8 @@ def action_from_json(data: dict[str, Any]) -> Action:
 def _field_from_json(name: str, value: Any) -> Any:
     if name == "columns":
         return tuple(ColumnDef(**c) for c in value)
+    if name == "structs":
+        return tuple((column, type_, tuple(added)) for column, type_, added in value)
     if name == "files":
         if isinstance(value, int):
             return value

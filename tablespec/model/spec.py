@@ -43,6 +43,10 @@ class ColumnSpec:
     type: str  # canonical spelling, see tablespec.model.types.canonical
     nullable: bool = True
     comment: str | None = None
+    # the column's previous name (``renamed_from:``): planned as one RenameColumn; a no-op once the
+    # table has no column of that name
+    renamed_from: str | None = None
+    generated: str | None = None  # Delta generation expression (field metadata delta.generationExpression)
     loc: Location = field(default=Location(""), compare=False, repr=False)
 
 

@@ -18,6 +18,7 @@ class ColumnState:
     type: str  # canonical type string (tablespec.model.types)
     nullable: bool = True
     comment: str | None = None
+    generated: str | None = None  # the Delta generation expression, when it is a generated column
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from tablespec.model.keys import GENERATION_KEY
 from tablespec.model.types import TypeParseError, from_delta_json
 
 FORMAT_VERSION = 1
@@ -35,7 +36,12 @@ class ColumnInfo:
     # field metadata other than the comment: column mapping ids and physical names, generation
     # expressions, identity settings, invariants; values JSON-encoded
     metadata: tuple[tuple[str, str], ...] = ()
-    supported: bool = True  # False when the type has no tablespec spelling (variant, interval, ...)
+    supported: bool = True  # False when the type has no tablespec spelling (interval, ...)
+
+    @property
+    def generated(self) -> str | None:
+        """The Delta generation expression of a generated column."""
+        return dict(self.metadata).get(GENERATION_KEY)
 
     @staticmethod
     def from_delta(field: Mapping[str, Any]) -> ColumnInfo:

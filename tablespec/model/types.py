@@ -28,6 +28,9 @@ PRIMITIVES = {
     "date": "date",
     "timestamp": "timestamp",
     "timestamp_ntz": "timestamp_ntz",
+    # Delta 4 / Spark 4 semi-structured values (the variantType table feature); delta-rs stores
+    # them as struct<metadata: binary, value: binary> in Arrow (tablespec.delta.arrow)
+    "variant": "variant",
 }
 MAX_DECIMAL_PRECISION = 38
 
@@ -115,7 +118,20 @@ def is_complex(t: DataType) -> bool:
 
 def is_partitionable(t: DataType) -> bool:
     """Delta partition values are strings of primitive values: nested types cannot partition."""
-    return not is_complex(t) and not (isinstance(t, Primitive) and t.name == "binary")
+    return not is_complex(t) and not (isinstance(t, Primitive) and t.name in ("binary", "variant"))
+
+
+def has_variant(t: DataType) -> bool:
+    """Whether a type is or holds a ``variant`` (anywhere inside arrays, maps and structs)."""
+    if isinstance(t, Primitive):
+        return t.name == "variant"
+    if isinstance(t, Array):
+        return has_variant(t.element)
+    if isinstance(t, Map):
+        return has_variant(t.key) or has_variant(t.value)
+    if isinstance(t, Struct):
+        return any(has_variant(f.type) for f in t.fields)
+    return False
 
 
 class _Parser:

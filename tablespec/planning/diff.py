@@ -16,6 +16,7 @@ Rules worth knowing (docs/plan.md says the same for users):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -24,6 +25,7 @@ from tablespec.model.actions import (
     Action,
     AddColumns,
     AddConstraint,
+    AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
@@ -43,6 +45,7 @@ from tablespec.model.actions import (
 from tablespec.model.durations import parse_duration
 from tablespec.model.keys import CONSTRAINT_PREFIX, MANAGED_KEY
 from tablespec.model.plan import TablePlan
+from tablespec.planning import evolve
 from tablespec.model.spec import TableSpec
 from tablespec.model.state import ColumnState, SourceFile, TableState, absent
 from tablespec.planning.exactly_once import plan_load
@@ -62,13 +65,13 @@ def diff(
     if not state.exists:
         actions: list[Action] = [create_table(spec)]
     else:
-        actions = [
+        actions = evolve.column_mapping_limits(spec, state, [
             *_partitioning(spec, state),
             *_columns(spec, state),
             *_properties(spec, state),
             *_descriptions(spec, state),
             *_constraints(spec, state),
-        ]
+        ])
         if spec.retention.vacuum and state.vacuum is not None and state.vacuum.files > 0:
             preview = state.vacuum
             actions.append(Vacuum(spec.name, preview.retention_seconds, preview.files, preview.bytes,
@@ -84,7 +87,7 @@ def diff(
 def create_table(spec: TableSpec) -> CreateTable:
     return CreateTable(
         table=spec.name,
-        columns=tuple(ColumnDef(c.name, c.type, c.nullable, c.comment) for c in spec.columns),
+        columns=tuple(ColumnDef(c.name, c.type, c.nullable, c.comment, c.generated) for c in spec.columns),
         partitioned_by=spec.partitioned_by,
         properties=tuple(desired_properties(spec).items()),
         description=spec.description,
@@ -100,7 +103,7 @@ def state_from_spec(spec: TableSpec) -> TableState:
         exists=True,
         name=spec.name,
         description=spec.description,
-        columns=tuple(ColumnState(c.name, c.type, c.nullable, c.comment) for c in spec.columns),
+        columns=tuple(ColumnState(c.name, c.type, c.nullable, c.comment, c.generated) for c in spec.columns),
         partitioned_by=spec.partitioned_by,
         properties=tuple(sorted(desired_properties(spec).items())),
         constraints=tuple(sorted(spec.constraints)),
@@ -194,20 +197,30 @@ def _properties(spec: TableSpec, state: TableState) -> list[Action]:
 
 
 def _partitioning(spec: TableSpec, state: TableState) -> list[Action]:
-    if [p.lower() for p in spec.partitioned_by] != [p.lower() for p in state.partitioned_by]:
+    new_name = {live.name.lower(): name for name, live in evolve.renamed(spec, state).items()}
+    live = [new_name.get(p.lower(), p.lower()) for p in state.partitioned_by]
+    if [p.lower() for p in spec.partitioned_by] != live:
         return [ChangePartitioning(spec.name, state.partitioned_by, spec.partitioned_by)]
     return []
 
 
 def _columns(spec: TableSpec, state: TableState) -> list[Action]:
+    renames = evolve.renamed(spec, state)
+    old_names = {live.name.lower() for live in renames.values()}
     actions: list[Action] = []
     for existing in state.columns:
-        if spec.column(existing.name) is None:
+        if spec.column(existing.name) is None and existing.name.lower() not in old_names:
             actions.append(DropColumn(spec.name, existing.name, existing.type))
     new: list[ColumnDef] = []
     required: list[str] = []
+    structs: list[tuple[str, str, tuple[str, ...]]] = []
     for column in spec.columns:
-        live = state.column(column.name)
+        live = state.column(column.name) or renames.get(column.name.lower())
+        generated = evolve.generated_change(spec, live, column)
+        if generated is not None:
+            actions.append(generated)
+            if live is None:
+                continue
         if live is None:
             # Existing rows have no value for a new column: it is added nullable, and NOT NULL
             # follows as a (refused unless allowed) verified rewrite.
@@ -215,12 +228,21 @@ def _columns(spec: TableSpec, state: TableState) -> list[Action]:
             if not column.nullable:
                 required.append(column.name)
             continue
+        if live.name.lower() != column.name.lower():
+            actions.append(evolve.rename_action(spec, state, live, column))
+        name = column.name
         if live.type.lower() != column.type.lower():  # nested field names are case-insensitive too
-            actions.append(_type_change(spec.name, live.name, live.type, column.type))
+            added = evolve.struct_additions(live.type, column.type)
+            if added:
+                structs.append((name, column.type, tuple(f"{name}.{a}" for a in added)))
+            else:
+                actions.append(_type_change(spec.name, name, live.type, column.type))
         if live.nullable and not column.nullable:
-            actions.append(TightenNullability(spec.name, live.name))
+            actions.append(TightenNullability(spec.name, name))
         elif not live.nullable and column.nullable:
-            actions.append(RelaxNullability(spec.name, live.name))
+            actions.append(RelaxNullability(spec.name, name))
+    if structs:
+        actions.append(AddStructFields(spec.name, tuple(structs)))
     if new:
         actions.append(AddColumns(spec.name, tuple(new), _position_note(spec, state, new)))
     actions.extend(TightenNullability(spec.name, name) for name in required)
@@ -241,13 +263,9 @@ def _position_note(spec: TableSpec, state: TableState, new: list[ColumnDef]) -> 
 
 
 def _type_change(table: str, column: str, old: str, new: str) -> Action:
-    nested = nested_additions(old, new)
-    if nested:
-        return Unsupported(
-            table,
-            what=f"add field(s) {', '.join(f'{column}.{n}' for n in nested)} inside struct column {column}",
-            reason="delta-rs cannot add fields inside a struct column in place; add a new top-level column instead",
-        )
+    refusal = evolve.struct_refusal(column, old, new)
+    if refusal:
+        return Unsupported(table, what=f"change the fields of struct column {column}", reason=refusal)
     return ChangeColumnType(table, column, old, new, classify_type_change(old, new))
 
 
@@ -313,40 +331,6 @@ def _worst(*kinds: TypeChange) -> TypeChange:
     return max(kinds, key=order.index)
 
 
-def nested_additions(old: str, new: str) -> tuple[str, ...]:
-    """Dotted names of the fields ``new`` adds inside a struct column when that is its only
-    change (every old field kept, same name, type and order; new fields at the end)."""
-    try:
-        a, b = t.parse_type(old), t.parse_type(new)
-    except t.TypeParseError:
-        return ()
-    added = _added(a, b)
-    return tuple(added) if added else ()
-
-
-def _added(old: t.DataType, new: t.DataType, prefix: str = "") -> list[str] | None:
-    """Fields added under ``prefix``; None when anything else differs."""
-    if old == new:
-        return []
-    if isinstance(old, t.Struct) and isinstance(new, t.Struct):
-        if len(new.fields) < len(old.fields):
-            return None
-        found: list[str] = []
-        for a, b in zip(old.fields, new.fields):
-            if a.name.lower() != b.name.lower():
-                return None
-            inner = _added(a.type, b.type, f"{prefix}{b.name}.")
-            if inner is None:
-                return None
-            found += inner
-        return found + [f"{prefix}{f.name}" for f in new.fields[len(old.fields):]]
-    if isinstance(old, t.Array) and isinstance(new, t.Array):
-        return _added(old.element, new.element, prefix)
-    if isinstance(old, t.Map) and isinstance(new, t.Map) and old.key == new.key:
-        return _added(old.value, new.value, prefix)
-    return None
-
-
 # --- description, comments, constraints -----------------------------------------------------------
 
 
@@ -354,8 +338,11 @@ def _descriptions(spec: TableSpec, state: TableState) -> list[Action]:
     actions: list[Action] = []
     if spec.description is not None and spec.description != (state.description or None):
         actions.append(SetDescription(spec.name, state.description, spec.description))
+    renames = evolve.renamed(spec, state)
     for column in spec.columns:
         live = state.column(column.name)
+        if live is None and column.name.lower() in renames:  # renamed first (schema phase), then commented
+            live = dataclasses.replace(renames[column.name.lower()], name=column.name)
         if live is not None and column.comment is not None and column.comment != live.comment:
             actions.append(SetColumnComment(spec.name, live.name, live.comment, column.comment))
     return actions

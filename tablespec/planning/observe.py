@@ -103,7 +103,7 @@ def _state(uri: str, name: str | None, raw: RawTable) -> TableState:
     columns = []
     for field in fields:
         info = ColumnInfo.from_delta(field)  # unsupported types keep their Delta JSON as the type text
-        columns.append(ColumnState(info.name, info.type, info.nullable, info.comment))
+        columns.append(ColumnState(info.name, info.type, info.nullable, info.comment, info.generated))
     num_files, size = files_and_bytes(raw)
     return TableState(
         uri=uri,

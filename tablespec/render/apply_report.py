@@ -16,6 +16,7 @@ from typing import Any
 from tablespec.model.actions import (
     Action,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
@@ -24,6 +25,7 @@ from tablespec.model.actions import (
     DropConstraint,
     LoadSource,
     RelaxNullability,
+    RenameColumn,
     SetColumnComment,
     SetDescription,
     SetProperties,
@@ -47,6 +49,7 @@ DONE: dict[type[Action], Callable[[Any], str]] = {
     CreateTable: lambda a: f"+ created table ({plural(len(a.columns), 'column')}"
     + (f", partitioned by {', '.join(a.partitioned_by)}" if a.partitioned_by else "") + ")",
     AddColumns: lambda a: f"+ added column(s) {_cols(a.columns)}",
+    AddStructFields: lambda a: "+ added field(s) " + ", ".join(n for _c, _t, added in a.structs for n in added),
     RelaxNullability: lambda a: f"~ made column {a.column} nullable",
     SetProperties: lambda a: "~ set properties " + ", ".join(k for k, _old, _new in a.changes),
     UnsetProperties: lambda a: "- unset properties " + ", ".join(k for k, _old in a.removed),
@@ -56,6 +59,7 @@ DONE: dict[type[Action], Callable[[Any], str]] = {
     DropConstraint: lambda a: f"- dropped constraint {a.name}",
     LoadSource: lambda a: f"+ loaded source {a.source} ({a.mode})",
     Vacuum: lambda a: f"- vacuumed (planned: {plural(a.files, 'file')}, {human_bytes(a.bytes)})",
+    RenameColumn: lambda a: f"~ renamed column {a.old} -> {a.new} (verified rewrite)",
     DropColumn: lambda a: f"- dropped column {a.column} (verified rewrite)",
     ChangeColumnType: lambda a: f"~ changed column {a.column} {a.old} -> {a.new} (verified rewrite)",
     TightenNullability: lambda a: f"~ made column {a.column} NOT NULL (verified rewrite)",

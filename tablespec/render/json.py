@@ -15,11 +15,13 @@ from typing import Any
 from tablespec.model.actions import (
     Action,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
     CreateTable,
     DropColumn,
+    RenameColumn,
     DropConstraint,
     LoadSource,
     RelaxNullability,
@@ -57,6 +59,7 @@ HANDLERS: dict[type[Action], Callable[[Any], str]] = {
     CreateTable: lambda a: f"create table with {plural(len(a.columns), 'column')}"
     + (f", partitioned by {', '.join(a.partitioned_by)}" if a.partitioned_by else ""),
     AddColumns: lambda a: "add column(s) " + ", ".join(f"{c.name} {c.type}" for c in a.columns),
+    AddStructFields: lambda a: "add field(s) " + ", ".join(n for _c, _t, added in a.structs for n in added),
     RelaxNullability: lambda a: f"make column {a.column} nullable",
     SetProperties: lambda a: f"set properties {_keys(a.changes)}",
     UnsetProperties: lambda a: f"unset properties {_keys(a.removed)}",
@@ -67,6 +70,7 @@ HANDLERS: dict[type[Action], Callable[[Any], str]] = {
     LoadSource: lambda a: f"load {a.source} ({a.mode}): {load_summary(a)}",
     Vacuum: lambda a: f"vacuum {plural(a.files, 'file')}, {human_bytes(a.bytes)}"
     + (f" ({a.unsafe_files} still inside the time-travel window)" if a.unsafe_files else ""),
+    RenameColumn: lambda a: f"rename column {a.old} to {a.new}",
     DropColumn: lambda a: f"drop column {a.column} {a.type}",
     ChangeColumnType: lambda a: f"change column {a.column} from {a.old} to {a.new} ({a.kind})",
     TightenNullability: lambda a: f"make column {a.column} NOT NULL",

@@ -11,12 +11,14 @@ from typing import Any
 from tablespec.model.actions import (
     Action,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
     CreateTable,
     DropColumn,
+    RenameColumn,
     DropConstraint,
     LoadSource,
     RelaxNullability,
@@ -100,6 +102,7 @@ def _code(text: str) -> str:
 
 def _column(c: ColumnDef) -> str:
     text = f"column {_code(c.name)} {_code(c.type)}" + ("" if c.nullable else " NOT NULL")
+    text += f" generated as {_code(c.generated)}" if c.generated else ""
     return text + (f" — {_cell(c.comment)}" if c.comment else "")
 
 
@@ -151,6 +154,8 @@ def _partitions(columns: tuple[str, ...]) -> str:
 HANDLERS: dict[type[Action], Callable[[Any], list[Row]]] = {
     CreateTable: _create,
     AddColumns: _add_columns,
+    AddStructFields: lambda a: [("+", f"field {_code(name)} in column {_code(column)}") for column, _t, added in a.structs
+                                for name in added],
     RelaxNullability: lambda a: [("~", f"column {_code(a.column)}: NOT NULL → nullable")],
     SetProperties: _set_properties,
     UnsetProperties: lambda a: [("-", f"property {_code(k)} = {_code(old)}") for k, old in sorted(a.removed)],
@@ -160,6 +165,7 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Row]]] = {
     DropConstraint: lambda a: [("-", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     LoadSource: lambda a: [("+", f"load {_code(a.source)} ({a.mode}): {_cell(load_summary(a))}")],
     Vacuum: _vacuum,
+    RenameColumn: lambda a: [("!", f"rename column {_code(a.old)} → {_code(a.new)}")],
     DropColumn: lambda a: [("!", f"drop column {_code(a.column)} {_code(a.type)}")],
     ChangeColumnType: lambda a: [("!", f"column {_code(a.column)}: {_code(a.old)} → {_code(a.new)} ({a.kind})")],
     TightenNullability: lambda a: [("!", f"column {_code(a.column)}: nullable → NOT NULL")],

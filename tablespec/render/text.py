@@ -10,12 +10,14 @@ from typing import Any
 from tablespec.model.actions import (
     Action,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
     CreateTable,
     DropColumn,
+    RenameColumn,
     DropConstraint,
     LoadSource,
     RelaxNullability,
@@ -74,6 +76,7 @@ def _paint(marker: str, text: str, color: bool) -> str:
 
 def _column(c: ColumnDef) -> str:
     text = f"column {c.name} {c.type}" + ("" if c.nullable else " NOT NULL")
+    text += f" GENERATED ALWAYS AS ({c.generated})" if c.generated else ""
     return text + (f"  # {c.comment}" if c.comment else "")
 
 
@@ -122,6 +125,8 @@ def _partitions(columns: tuple[str, ...]) -> str:
 HANDLERS: dict[type[Action], Callable[[Any], list[Line]]] = {
     CreateTable: _create,
     AddColumns: _add_columns,
+    AddStructFields: lambda a: [("+", f"field {name} in column {column}") for column, _t, added in a.structs
+                                for name in added],
     RelaxNullability: lambda a: [("~", f"column {a.column}: NOT NULL -> nullable")],
     SetProperties: _set_properties,
     UnsetProperties: lambda a: [("-", f"property {k} = {quote(old)}") for k, old in sorted(a.removed)],
@@ -135,6 +140,7 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Line]]] = {
     DropConstraint: lambda a: [("-", f"constraint {a.name} CHECK ({a.expression})")],
     LoadSource: lambda a: [("+", f"load {a.source} ({a.mode}): {load_summary(a)}")],
     Vacuum: _vacuum,
+    RenameColumn: lambda a: _refused(a, f"rename column {a.old} -> {a.new}"),
     DropColumn: lambda a: _refused(a, f"drop column {a.column} {a.type}"),
     ChangeColumnType: lambda a: _refused(a, f"column {a.column}: {a.old} -> {a.new} ({a.kind})"),
     TightenNullability: lambda a: _refused(a, f"column {a.column}: nullable -> NOT NULL"),

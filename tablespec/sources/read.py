@@ -72,7 +72,9 @@ def open_stream(
     ``on_rows`` is told how many rows each batch held (progress).
     """
     _check_options(source, spec)
-    wanted = [c for c in spec.columns if columns is None or c.name.lower() in {n.lower() for n in columns}]
+    # generated columns are never read from a source: delta-rs computes them on write
+    wanted = [c for c in spec.columns
+              if not c.generated and (columns is None or c.name.lower() in {n.lower() for n in columns})]
     fields = [arrow_field(c.name, c.type, nullable=c.nullable) for c in wanted]
     if keep_row:
         fields.append(pa.field(ROW, pa.int64(), nullable=False))
@@ -183,6 +185,14 @@ class _Plan:
                 raise DataError(f"{file.path}: columns {by_lower[name.lower()]!r} and {name!r} differ only in case",
                                 file=file.path, column=name)  # fmt: skip
             by_lower[name.lower()] = name
+        generated = [n for n in present if (spec.column(n) is not None and spec.column(n).generated)]
+        if generated:
+            raise DataError(
+                f"{file.path}: column {generated[0]!r} is a generated column of table {spec.name} "
+                f"(GENERATED ALWAYS AS {spec.column(generated[0]).generated}); a source must not supply it",
+                file=file.path, column=generated[0],
+                hint="leave the column out of the file (delta-rs computes it), or select the other columns",
+            )
         extra = [n for n in present if spec.column(n) is None]
         if extra and source.extra_columns != "ignore":
             raise DataError(

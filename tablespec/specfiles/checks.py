@@ -19,6 +19,7 @@ from tablespec.model.spec import (
     SOURCE_OPTIONS,
 )
 from tablespec.model.types import TypeParseError, is_complex, is_partitionable, parse_type
+from tablespec.specfiles.evolution import check_evolution
 from tablespec.specfiles.yamlpos import Document
 
 FORMAT_BY_EXTENSION = {
@@ -58,6 +59,7 @@ def check_document(doc: Document) -> list[Problem]:
     _check_partitioning(spec, types, add)
     _check_properties_and_retention(spec, add)
     _check_sources(spec, types, add)
+    check_evolution(spec, types, add)
     return problems
 
 

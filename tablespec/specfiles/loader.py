@@ -251,6 +251,8 @@ def _build(doc: Document, path: Path, config: Config) -> TableSpec:
                 type=canonical(c["type"]),
                 nullable=c.get("nullable", True),
                 comment=c.get("comment"),
+                renamed_from=c.get("renamed_from"),
+                generated=c.get("generated"),
                 loc=doc.loc(("columns", i)),
             )
             for i, c in enumerate(value["columns"])

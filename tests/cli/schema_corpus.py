@@ -73,6 +73,10 @@ SCHEMA_CASES: list[tuple[str, str, bool]] = [
     ("mode_create", edit("mode: merge", "mode: create"), True),
     ("interpolated_location", edit("location: sales/orders", "location: ${TABLESPEC_SCHEMA_TEST_ROOT:-lake}/o"), True),
     ("unicode_comment", edit("comment: Primary key", "comment: Clé primaire ✓"), True),
+    # issue 18: schema evolution keys on a column
+    ("renamed_from", edit("comment: Primary key", "comment: Primary key\n    renamed_from: id"), True),
+    ("generated", edit("    type: date\n", "    type: date\n    generated: CAST(order_id AS DATE)\n"), True),
+    ("variant_type", MINIMAL.replace("type: int", "type: variant"), True),
     # missing required keys, at every level
     ("missing_api_version", drop("apiVersion: tablespec/v1"), False),
     ("missing_kind", drop("kind: Table"), False),
@@ -107,6 +111,10 @@ SCHEMA_CASES: list[tuple[str, str, bool]] = [
     ("nullable_string", edit("nullable: false", 'nullable: "false"'), False),
     ("nullable_null", edit("nullable: false", "nullable:"), False),
     ("comment_number", edit("comment: Primary key", "comment: 3.5"), False),
+    ("renamed_from_empty", edit("comment: Primary key", "comment: Primary key\n    renamed_from: ''"), False),
+    ("renamed_from_number", edit("comment: Primary key", "comment: Primary key\n    renamed_from: 3"), False),
+    ("generated_empty", edit("    type: date\n", "    type: date\n    generated: ''\n"), False),
+    ("generated_list", edit("    type: date\n", "    type: date\n    generated: [a]\n"), False),
     ("partitioned_by_string", edit("partitioned_by: [dt]", "partitioned_by: dt"), False),
     ("partitioned_by_number_item", edit("partitioned_by: [dt]", "partitioned_by: [1]"), False),
     ("properties_list", edit('properties:\n  delta.appendOnly: "false"', "properties: [delta.appendOnly]"), False),

@@ -103,10 +103,13 @@ def test_deltalake_table_with_checkpoint_round_trips(tmp_path):
     assert result.document["properties"] == {"delta.appendOnly": "false", "delta.checkpointInterval": "1000"}
 
 
-def test_column_mapping_is_reported_and_its_properties_left_out(tmp_path):
+def test_column_mapping_mode_is_kept_and_reported(tmp_path):
+    """issue 18: the mode is kept so a table created from the spec uses column mapping too;
+    the engine's bookkeeping (maxColumnId) is left out."""
     uri = copy_fixture("spark_column_mapping", os.path.join(tmp_path, "cm"))
     result = import_spec(uri, name="spark.orders")
-    assert not any(k.startswith("delta.columnMapping") for k in result.document.get("properties", {}))
+    props = {k for k in result.document.get("properties", {}) if k.startswith("delta.columnMapping")}
+    assert props == {"delta.columnMapping.mode"}
     assert any("column mapping" in n for n in result.notes)
     assert any("nested fields" in n and "customer" in n for n in result.notes)
     assert result.document["retention"] == {"log": "60 days"}  # no deleted_files: no vacuum key either
@@ -117,10 +120,14 @@ def test_column_mapping_is_reported_and_its_properties_left_out(tmp_path):
 
 def test_generated_identity_invariants_varchar_are_reported(tmp_path):
     uri = copy_fixture("spark_generated_identity", os.path.join(tmp_path, "gi"))
-    notes = " | ".join(import_spec(uri, name="dbx.shipments").notes)
-    for expected in ("'id' is an identity column", "'year' is generated as 'YEAR(day)'", "legacy invariant",
+    result = import_spec(uri, name="dbx.shipments")
+    notes = " | ".join(result.notes)
+    for expected in ("'id' is an identity column", "legacy invariant",
                      "declared varchar(10)", "'point': nullability"):
         assert expected in notes
+    # issue 18: a generated column is written back as `generated:`
+    assert {"name": "year", "type": "integer", "generated": "YEAR(day)"} in [
+        {k: v for k, v in c.items() if k != "nullable"} for c in result.document["columns"]]
 
 
 def test_deletion_vectors_are_reported(tmp_path):
@@ -131,13 +138,13 @@ def test_deletion_vectors_are_reported(tmp_path):
     assert result.document["retention"] == {"deleted_files": "14 days", "vacuum": False}
 
 
-def test_unsupported_type_is_left_out_loudly(tmp_path):
+def test_variant_is_imported_as_variant(tmp_path):
+    """issue 18: variant is in the type grammar (it was left out before)."""
     uri = copy_fixture("unsupported_variant", os.path.join(tmp_path, "v"))
     result = import_spec(uri, name="odd.variant")
-    assert [c["name"] for c in result.document["columns"]] == ["id"]
-    assert any("'payload' has type \"variant\"" in n for n in result.notes)
-    assert any("variantType" in n for n in result.notes)
-    validated(tmp_path, result.yaml)  # what is left is still a valid spec
+    assert result.document["columns"][1] == {"name": "payload", "type": "variant"}
+    assert not any("variant" in n for n in result.notes)
+    validated(tmp_path, result.yaml)
 
 
 def test_dollar_signs_survive_interpolation(tmp_path):

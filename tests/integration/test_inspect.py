@@ -196,10 +196,11 @@ def test_generated_identity_and_nested_columns(fixture_copy):
     assert frame["point"].to_list()[1] == {"x": 3.0, "y": None}
 
 
-def test_unsupported_type_is_shown_not_hidden(fixture_copy):
+def test_variant_is_a_supported_type(fixture_copy):
+    """issue 18: variant is in the type grammar (it used to be shown as unsupported)."""
     info = describe(fixture_copy("unsupported_variant"))
     payload = info.columns[1]
-    assert payload.name == "payload" and payload.type == "variant" and payload.supported is False
+    assert payload.name == "payload" and payload.type == "variant" and payload.supported is True
 
 
 @pytest.mark.parametrize("name", ALL_FIXTURES)

@@ -9,6 +9,7 @@ import pytest
 from tablespec.model.actions import (
     AddColumns,
     AddConstraint,
+    AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
@@ -18,6 +19,7 @@ from tablespec.model.actions import (
     LoadSource,
     PendingFile,
     RelaxNullability,
+    RenameColumn,
     SetColumnComment,
     SetDescription,
     SetProperties,
@@ -35,10 +37,10 @@ from tablespec.planning.diff import (
     desired_properties,
     diff,
     diff_specs,
-    nested_additions,
     same_value,
     state_from_spec,
 )
+from tablespec.planning.evolve import struct_additions
 
 T = "sales.orders"
 URI = "/w/sales/orders"
@@ -172,15 +174,22 @@ def test_type_change_classes(old: str, new: str, kind: str) -> None:
     assert classify_type_change(old, new) == kind
 
 
-def test_a_field_added_inside_a_struct_is_unsupported_and_says_which() -> None:
+def test_a_field_added_inside_a_struct_is_one_metadata_action_that_says_which() -> None:
     s = spec(columns=(*spec().columns, ColumnSpec("addr", "struct<city:string,zip:string>")))
     state = live(s, columns=(*live().columns, ColumnState("addr", "struct<city:string>")))
     assert diff(s, state) == (
-        Unsupported(T, what="add field(s) addr.zip inside struct column addr",
-                    reason="delta-rs cannot add fields inside a struct column in place; add a new top-level column instead"),
+        AddStructFields(T, structs=(("addr", "struct<city:string,zip:string>", ("addr.zip",)),)),
     )
-    assert nested_additions("array<struct<a:int>>", "array<struct<a:int,b:struct<c:int>>>") == ("b",)
-    assert nested_additions("struct<a:int>", "struct<a:long,b:int>") == ()
+    assert struct_additions("array<struct<a:int>>", "array<struct<a:int,b:struct<c:int>>>") == ("element.b",)
+    assert struct_additions("struct<a:int>", "struct<a:long,b:int>") == ()
+
+
+def test_renamed_from_is_one_rename_then_a_no_op() -> None:
+    s = spec(columns=(*spec().columns, ColumnSpec("city_name", "string", renamed_from="city")))
+    before = live(s, columns=(*live().columns, ColumnState("city", "string")))
+    assert diff(s, before) == (RenameColumn(T, old="city", new="city_name"),)
+    after = live(s, columns=(*live().columns, ColumnState("city_name", "string")))
+    assert diff(s, after) == ()
 
 
 def test_relaxing_nullability_is_metadata_and_tightening_is_a_refused_rewrite() -> None:
@@ -394,3 +403,20 @@ def test_diff_specs_leaves_out_removed_tables_and_recreates_moved_ones() -> None
     assert diff_specs([spec()], []) == ()
     moved = diff_specs([spec()], [spec(uri="/w/elsewhere")])
     assert isinstance(moved[0].actions[0], CreateTable)
+
+
+def test_a_changed_generation_expression_is_unsupported_with_the_reason() -> None:
+    s = spec(columns=(*spec().columns, ColumnSpec("cents", "long", generated="amount * 100")))
+    state = live(s, columns=(*live().columns, ColumnState("cents", "long", generated="amount * 10")))
+    [action] = diff(s, state)
+    assert isinstance(action, Unsupported) and "Delta forbids changing a generation expression" in action.reason
+    same = live(s, columns=(*live().columns, ColumnState("cents", "long", generated="amount  *  100")))
+    assert diff(s, same) == ()
+
+
+def test_schema_changes_on_a_column_mapping_table_are_unsupported() -> None:
+    s = spec(columns=(*spec().columns, ColumnSpec("extra", "string")),
+             properties=(("delta.columnMapping.mode", "name"),))
+    state = live(dataclasses.replace(s, columns=spec().columns))
+    actions = [a for a in diff(s, state) if a.risk == "unsupported"]
+    assert len(actions) == 1 and "column mapping" in actions[0].reason and "add columns" in actions[0].what

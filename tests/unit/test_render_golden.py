@@ -16,6 +16,7 @@ import pytest
 from tablespec.model.actions import (
     ACTION_TYPES,
     AddColumns,
+    AddStructFields,
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
@@ -26,6 +27,7 @@ from tablespec.model.actions import (
     LoadSource,
     PendingFile,
     RelaxNullability,
+    RenameColumn,
     SetColumnComment,
     SetDescription,
     SetProperties,
@@ -55,6 +57,7 @@ def golden_plan() -> Plan:
         CreateTable(
             orders,
             columns=(ColumnDef("order_id", "long", False, "Primary key"), ColumnDef("amount", "decimal(18,2)"),
+                     ColumnDef("amount_cents", "long", generated="CAST(amount * 100 AS BIGINT)"),
                      ColumnDef("dt", "date"), ColumnDef("tags", "array<string>")),
             partitioned_by=("dt",),
             properties=(("delta.enableChangeDataFeed", "true"),
@@ -71,8 +74,11 @@ def golden_plan() -> Plan:
         ChangeColumnType(customers, "score", "integer", "long", "widening"),
         ChangeColumnType(customers, "balance", "decimal(12,2)", "decimal(10,2)", "narrowing"),
         ChangeColumnType(customers, "zip", "string", "integer", "incompatible"),
-        Unsupported(customers, "add field(s) address.zip inside struct column address",
-                    "delta-rs cannot add fields inside a struct column in place"),
+        Unsupported(customers, "change the fields of struct column prefs",
+                    "the spec changes the order of the fields of struct prefs (a, b -> b, a): delta-rs cannot "
+                    "reorder struct fields; list them in the table's order (new fields go at the end)"),
+        AddStructFields(customers, (("address", "struct<street:string,zip:string>", ("address.zip",)),)),
+        RenameColumn(customers, "surname", "last_name"),
         RelaxNullability(customers, "phone"),
         TightenNullability(customers, "email"),
         AddColumns(customers, (ColumnDef("segment", "string", True, "Marketing | segment"),
@@ -145,7 +151,7 @@ def test_json_actions_carry_risk_reason_and_summary() -> None:
     drop = next(a for a in customers["actions"] if a["action"] == "DropColumn")
     assert drop["risk"] == "destructive" and "loses its data" in drop["reason"]
     assert drop["summary"] == "drop column legacy_id string"
-    assert data["summary"] == {"create": 1, "change": 2, "refused": 8}
+    assert data["summary"] == {"create": 1, "change": 2, "refused": 9}
 
 
 def test_no_changes_summary() -> None:
