@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tablespec.delta.arrow import arrow_field
+from tablespec.delta.conform import schema_from_columns
 from tablespec.errors import Refused
 from tablespec.model.actions import (
     Action,
     AddColumns,
-    AddStructFields,
     AddConstraint,
+    AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
@@ -35,7 +36,6 @@ from tablespec.model.actions import (
     Vacuum,
 )
 from tablespec.model.progress import FileProgress
-from tablespec.delta.conform import schema_from_columns
 
 if TYPE_CHECKING:
     from tablespec.applying.context import Run

@@ -267,10 +267,10 @@ def _check_rename(table: DeltaTable, action: RenameColumn, plan_actions: Sequenc
                 hint=f"drop the constraint first (remove it from the spec), rename, then add it back naming {action.new}",
             )
     for field in json.loads(table.raw().schema().to_json())["fields"]:
-        expression = (field.get("metadata") or {}).get(GENERATION_KEY)
-        if isinstance(expression, str) and mentions(expression, name):
+        generation = (field.get("metadata") or {}).get(GENERATION_KEY)
+        if isinstance(generation, str) and mentions(generation, name):
             raise Refused(f"cannot rename column {name!r} of table {table.name}: generated column "
-                          f"{field['name']!r} ({expression}) uses it, and Delta forbids changing its expression")
+                          f"{field['name']!r} ({generation}) uses it, and Delta forbids changing its expression")
 
 
 def mentions(expression: str, column: str) -> bool:

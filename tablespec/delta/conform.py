@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tablespec.model.keys import GENERATION_KEY
 from tablespec.delta.arrow import from_arrow
 from tablespec.errors import DataError, SchemaMismatch, TablespecError
+from tablespec.model.keys import GENERATION_KEY
 from tablespec.model.types import Array, DataType, Decimal, Map, Primitive, Struct, TypeParseError
 from tablespec.model.types import Field as TypeField
 

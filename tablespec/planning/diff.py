@@ -45,9 +45,9 @@ from tablespec.model.actions import (
 from tablespec.model.durations import parse_duration
 from tablespec.model.keys import CONSTRAINT_PREFIX, MANAGED_KEY
 from tablespec.model.plan import TablePlan
-from tablespec.planning import evolve
 from tablespec.model.spec import TableSpec
 from tablespec.model.state import ColumnState, SourceFile, TableState, absent
+from tablespec.planning import evolve
 from tablespec.planning.exactly_once import plan_load
 
 # Never proposed for removal, even when listed as managed: Delta's own bookkeeping.

@@ -16,8 +16,8 @@ from typing import Any
 from tablespec.model.actions import (
     Action,
     AddColumns,
-    AddStructFields,
     AddConstraint,
+    AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
     CreateTable,

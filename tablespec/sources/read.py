@@ -185,11 +185,12 @@ class _Plan:
                 raise DataError(f"{file.path}: columns {by_lower[name.lower()]!r} and {name!r} differ only in case",
                                 file=file.path, column=name)  # fmt: skip
             by_lower[name.lower()] = name
-        generated = [n for n in present if (spec.column(n) is not None and spec.column(n).generated)]
+        expressions = {n: c.generated for n in present if (c := spec.column(n)) is not None and c.generated}
+        generated = list(expressions)
         if generated:
             raise DataError(
                 f"{file.path}: column {generated[0]!r} is a generated column of table {spec.name} "
-                f"(GENERATED ALWAYS AS {spec.column(generated[0]).generated}); a source must not supply it",
+                f"(GENERATED ALWAYS AS {expressions[generated[0]]}); a source must not supply it",
                 file=file.path, column=generated[0],
                 hint="leave the column out of the file (delta-rs computes it), or select the other columns",
             )

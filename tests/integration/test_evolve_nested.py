@@ -5,7 +5,6 @@ Reordering or removing struct fields stays refused, with the reason."""
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 from fixtures.evolve import Project, commit_actions, local_project  # noqa: F401 - fixture
 
 SPEC = """\

@@ -9,7 +9,6 @@ column is the new column's afterwards, the row count is checked, in one commit. 
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 from fixtures.evolve import Project, any_project, local_project  # noqa: F401 - fixtures
 
 SPEC = """\

@@ -16,8 +16,8 @@ import pytest
 from tablespec.model.actions import (
     ACTION_TYPES,
     AddColumns,
-    AddStructFields,
     AddConstraint,
+    AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
     ColumnDef,
