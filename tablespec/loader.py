@@ -5,7 +5,6 @@ Imports only PyYAML and jsonschema, so ``tablespec validate`` stays fast (STYLE.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from tablespec.checks import check_document, infer_format
 from tablespec.config import DEFAULT_SPECS, Config, load_config
 from tablespec.durations import parse_duration
 from tablespec.errors import Location, Problem, SpecInvalid, UsageError
+from tablespec.schema import load_schema
 from tablespec.spec import (
     API_VERSION,
     ColumnSpec,
@@ -29,7 +29,6 @@ from tablespec.spec import (
 from tablespec.types import canonical
 from tablespec.yamlpos import Document, read_documents
 
-SCHEMA_FILE = Path(__file__).parent / "schema" / "tablespec-v1.json"
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
@@ -52,10 +51,10 @@ class LoadResult:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    """Draft-07, the schema's own draft: editors read the same file (tablespec/schema/__init__.py)."""
     import jsonschema
 
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft7Validator(load_schema())
 
 
 def spec_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[Problem]]:

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "history": ("tablespec.cli.inspect", "history", "Commits of a table, newest first."),
     "read": ("tablespec.cli.inspect", "read", "Rows of a table, now or at a past version."),
     "import": ("tablespec.cli.inspect", "import_", "Write a spec for an existing Delta table."),
+    "schema": ("tablespec.cli.schema", "schema", "Print the spec JSON Schema (draft-07, for editors)."),
 }
 
 
