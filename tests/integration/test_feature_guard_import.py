@@ -48,7 +48,7 @@ def test_import_flags_the_feature_and_the_plan_refuses_writes(tmp_path: Path, mo
     capsys.readouterr()
 
     spec.write_text(spec.read_text() + "description: Tracked rows\n")
-    assert run(["plan", "--format", "json"]) == 2
+    assert run(["plan", "--format", "json", "--detailed-exitcode"]) == 2
     [plan] = json.loads(capsys.readouterr().out)["tables"]
     refused = [a for a in plan["actions"] if a["risk"] == "unsupported"]
     assert refused and "rowTracking" in refused[0]["reason"]

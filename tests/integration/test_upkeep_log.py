@@ -37,15 +37,23 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
 
 
 def _age(lab: Project, versions: range, days: float) -> None:
-    """Make these commit files look ``days`` old (their modification time is their age)."""
+    """Make the log entries (commit and checkpoint files) of these versions look ``days`` old: a
+    log file's modification time is its age."""
     stamp = time.time() - days * DAY
-    for v in versions:
-        os.utime(Path(lab.uri) / "_delta_log" / f"{v:020d}.json", (stamp, stamp))
+    log = Path(lab.uri) / "_delta_log"
+    for name in os.listdir(log):
+        if name[:20].isdigit() and int(name[:20]) in versions:
+            os.utime(log / name, (stamp, stamp))
 
 
 def _commits(lab: Project) -> list[int]:
     names = os.listdir(Path(lab.uri) / "_delta_log")
     return sorted(int(n[:20]) for n in names if n.endswith(".json") and n[:20].isdigit())
+
+
+def _checkpoints(lab: Project) -> list[int]:
+    names = os.listdir(Path(lab.uri) / "_delta_log")
+    return sorted(int(n[:20]) for n in names if n.endswith(".checkpoint.parquet"))
 
 
 def _read(lab: Project, version: int) -> tuple[int, str]:
@@ -61,25 +69,30 @@ def test_log_cleanup_removes_only_expired_entries_and_time_travel_to_kept_versio
     lab.spec(LOG)
     lab.apply()  # version 0 carries delta.checkpointInterval = 5
     assert lab.table.properties["delta.checkpointInterval"] == "5"
-    _grow(lab, 20)  # versions 1..20; deltalake checkpoints at 5, 10, 15, 20
+    _grow(lab, 20)  # versions 1..20; deltalake writes a checkpoint every 5 commits
     assert lab.table.version == 20
+    checkpoints = _checkpoints(lab)
+    assert len(checkpoints) == 4, checkpoints
     _age(lab, range(0, 13), days=40)  # 0..12 expired; 13 is the oldest commit inside the retention
-    kept_rows = lab.digest(version=12)
+    safe = max(c for c in checkpoints if c <= 13)  # delta-rs keeps everything from this checkpoint on
+    kept_rows = lab.digest(version=safe)
 
     cleanup = only(lab.actions(), "CleanupLog")
     assert cleanup["risk"] == "maintenance"
-    assert cleanup["entries"] == 10  # commits 0..9: before checkpoint 10, the newest at or below 13
-    assert cleanup["oldest_kept"] == 10
+    assert cleanup["entries"] == safe  # commits 0 .. safe-1
+    assert cleanup["checkpoint_files"] == len([c for c in checkpoints if c < safe])  # and older checkpoints
+    assert cleanup["oldest_kept"] == safe
     code, text = lab.cli("plan")
-    assert "10 log entries" in text and "version 10" in text, text
+    assert f"{safe} log entries" in text and f"version {safe}" in text, text
 
     lab.apply()
-    assert _commits(lab) == list(range(10, 21))
-    assert lab.digest(version=12) == kept_rows  # inside what was kept: time travel still works
+    assert _commits(lab) == list(range(safe, 21))
+    assert _checkpoints(lab) == [c for c in checkpoints if c >= safe]
+    assert lab.digest(version=safe) == kept_rows  # inside what was kept: time travel still works
     code, out = _read(lab, 15)
     assert code == 0, out
-    code, out = _read(lab, 5)
-    assert code != 0 and "5" in out  # before the oldest kept version: gone, with a clear error
+    code, out = _read(lab, safe - 2)
+    assert code != 0 and f"version {safe - 2}" in out  # before the oldest kept version: gone, with a clear error
     code, out = lab.cli("plan", "--detailed-exitcode")
     assert code == 0, out
 
@@ -110,7 +123,7 @@ def test_cleanup_that_shortens_the_promised_retention_is_destructive(lab: Projec
     assert "--allow destructive" in out
     assert lab.table.version == version and _commits(lab)[0] == 0  # nothing of the table applied
     lab.apply("--allow", "destructive")
-    assert _commits(lab)[0] == 5
+    assert _commits(lab)[0] == max(c for c in _checkpoints(lab) if c <= 8)
     code, out = lab.cli("plan", "--detailed-exitcode")
     assert code == 0, out
 
@@ -176,20 +189,22 @@ def test_upkeep_actions_run_loads_then_optimize_then_vacuum_then_log_cleanup(lab
 def test_show_has_a_health_section(lab: Project) -> None:
     lab.spec("partitioned_by: [dt]\nmaintenance:\n  checkpoint_interval: 5\n")
     lab.apply()
-    _grow(lab, 7)  # checkpoint at 5; 6 and 7 after it
+    _grow(lab, 7)  # one checkpoint (deltalake writes one every 5 commits), then a few commits
+    [checkpoint] = _checkpoints(lab)
+    since = lab.table.version - checkpoint
     code, out = lab.cli("show", "lab.events")
     assert code == 0, out
     assert "Health" in out
     assert "dt=2024-01-01" in out  # files per partition
     assert "small" in out
-    assert "2 log entries since the last checkpoint (version 5)" in out
+    assert f"{since} log entries since the last checkpoint (version {checkpoint})" in out
     assert "oldest reachable version: 0" in out
     code, out = lab.cli("show", "lab.events", "--format", "json")
     assert code == 0, out
     import json
 
     health = json.loads(out)["health"]
-    assert health["commits_since_checkpoint"] == 2
-    assert health["last_checkpoint"] == 5
+    assert health["commits_since_checkpoint"] == since
+    assert health["last_checkpoint"] == checkpoint
     assert health["oldest_version"] == 0
     assert {p["values"]["dt"] for p in health["partitions"]} == {"2024-01-01", "2024-01-02", "2024-01-03"}
