@@ -30,8 +30,8 @@ from test_validate_corpus import BASE as VALIDATE_BASE
 from test_validate_corpus import CASES as VALIDATE_CASES
 
 from tablespec.cli import run
-from tablespec.loader import _schema_problems
-from tablespec.yamlpos import read_documents
+from tablespec.specfiles.loader import _schema_problems
+from tablespec.specfiles.yamlpos import read_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -70,7 +70,7 @@ def test_only_draft7_keywords(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_validate_uses_the_same_draft7_schema() -> None:
-    from tablespec import loader
+    from tablespec.specfiles import loader
 
     validator = loader._validator()
     assert isinstance(validator, jsonschema.Draft7Validator)
