@@ -43,6 +43,7 @@ from tablespec.model.actions import (
 from tablespec.model.plan import TablePlan
 from tablespec.model.durations import parse_duration
 from tablespec.planning.exactly_once import plan_load
+from tablespec.planning.upkeep import upkeep_actions
 from tablespec.model.spec import TableSpec
 from tablespec.model.state import ColumnState, SourceFile, TableState, absent
 
@@ -78,6 +79,8 @@ def diff(
         load = plan_load(spec.name, source, source_files.get(source.name, ()), versions, table_exists=state.exists)
         if load is not None:
             actions.append(load)
+    if state.exists:
+        actions += upkeep_actions(spec, state, actions)  # maintenance: and the feature guard
     return sort_actions(actions)
 
 

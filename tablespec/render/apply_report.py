@@ -14,42 +14,25 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
+from tablespec.model.actions import Checkpoint, CleanupLog, Optimize
 
 from tablespec.model.plan import to_json
 from tablespec.model.report import ApplyReport, TableReport
@@ -74,6 +57,10 @@ DONE: dict[type[Action], Callable[[Any], str]] = {
     AddConstraint: lambda a: f"+ added constraint {a.name} ({a.expression})",
     DropConstraint: lambda a: f"- dropped constraint {a.name}",
     LoadSource: lambda a: f"+ loaded source {a.source} ({a.mode})",
+    Optimize: lambda a: (f"~ {'z-ordered' if a.z_order else 'compacted'} {plural(len(a.partitions), 'partition')} "
+                         f"(planned: {plural(a.files, 'file')}, {human_bytes(a.bytes)})"),
+    CleanupLog: lambda a: f"- cleaned up the log (planned: {a.entries} entries, up to version {a.through_version})",
+    Checkpoint: lambda a: "+ wrote a checkpoint",
     Vacuum: lambda a: f"- vacuumed (planned: {plural(a.files, 'file')}, {human_bytes(a.bytes)})",
     DropColumn: lambda a: f"- dropped column {a.column} (verified rewrite)",
     ChangeColumnType: lambda a: f"~ changed column {a.column} {a.old} -> {a.new} (verified rewrite)",

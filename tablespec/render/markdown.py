@@ -9,48 +9,39 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     ColumnDef,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
+from tablespec.model.actions import Checkpoint, CleanupLog, Optimize
 
 from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
-from tablespec.render.common import human_bytes, load_summary, plural, quote
+from tablespec.render.common import (
+    checkpoint_summary,
+    cleanup_summary,
+    human_bytes,
+    load_summary,
+    optimize_partitions,
+    optimize_summary,
+    plural,
+    quote,
+)
 from tablespec.render.text import refusal, summary
 
 Row = tuple[str, str]  # (marker, details in markdown)
@@ -164,6 +155,10 @@ def _vacuum(a: Vacuum) -> list[Row]:
     return [("!" if a.refused_reason else "-", text)]
 
 
+def _optimize(a: Optimize) -> list[Row]:
+    return [("~", "<br>".join([_cell(optimize_summary(a)), *(_cell(line) for line in optimize_partitions(a))]))]
+
+
 def _partitions(columns: tuple[str, ...]) -> str:
     return "(" + ", ".join(_code(c) for c in columns) + ")" if columns else "(none)"
 
@@ -179,7 +174,10 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Row]]] = {
     AddConstraint: lambda a: [("+", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     DropConstraint: lambda a: [("-", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     LoadSource: lambda a: [("+", f"load {_code(a.source)} ({a.mode}): {_cell(load_summary(a))}")],
+    Optimize: _optimize,
     Vacuum: _vacuum,
+    CleanupLog: lambda a: [("!" if a.refused_reason else "-", _cell(cleanup_summary(a)))],
+    Checkpoint: lambda a: [("+", _cell(checkpoint_summary(a)))],
     DropColumn: lambda a: [("!", f"drop column {_code(a.column)} {_code(a.type)}")],
     ChangeColumnType: lambda a: [("!", f"column {_code(a.column)}: {_code(a.old)} → {_code(a.new)} ({a.kind})")],
     TightenNullability: lambda a: [("!", f"column {_code(a.column)}: nullable → NOT NULL")],
