@@ -32,6 +32,7 @@ class Target:
     storage_options: dict[str, str]
     name: str | None  # the spec name, when TARGET named a spec
     sources: tuple[str, ...] = ()
+    target_size: int | None = None  # the spec's maintenance.optimize.target_file_size
 
 
 def target_options(f: F) -> F:
@@ -56,7 +57,9 @@ def resolve_target(target: str, specs: Sequence[str], warehouse: str | None) -> 
     result = check_specs(list(specs) or None, config=config)
     for spec in result.specs:
         if spec.name == target:
-            return Target(spec.uri, config.storage_options(spec.uri), spec.name, tuple(s.name for s in spec.sources))
+            optimize = spec.maintenance.optimize
+            return Target(spec.uri, config.storage_options(spec.uri), spec.name, tuple(s.name for s in spec.sources),
+                          optimize.target_size if optimize is not None else None)
     if os.path.exists(target):
         return _uri_target(target, config)
     mine = [p for p in result.errors if p.table == target]
@@ -98,7 +101,8 @@ def show(target: str, specs: tuple[str, ...], warehouse: str | None, fmt: str) -
     from tablespec.inspect.show import describe
 
     where = resolve_target(target, specs, warehouse)
-    info = describe(where.uri, where.storage_options, name=where.name, sources=where.sources)
+    info = describe(where.uri, where.storage_options, name=where.name, sources=where.sources,
+                    target_size=where.target_size)
     if fmt == "json":
         click.echo(json.dumps(info.to_json(), indent=2))
         return OK
@@ -150,6 +154,29 @@ def render_show(info: Any) -> list[str]:
     if info.other_app_transactions:
         lines += ["", "Other app transactions:"]
         lines += [f"  {app}: {version}" for app, version in info.other_app_transactions]
+    if info.health is not None:
+        lines += ["", *render_health(info.health)]
+    return lines
+
+
+HEALTH_PARTITIONS = 20  # partitions listed; the rest are summed up
+
+
+def render_health(health: Any) -> list[str]:
+    from tablespec.render.common import partition_label, plural
+
+    lines = [f"Health (small: files below {human_bytes(health.small_below)}, half the target file size):"]
+    shown = sorted(health.partitions, key=lambda p: -p.small_files)[:HEALTH_PARTITIONS]
+    for p in sorted(shown, key=lambda p: [(c, v or "") for c, v in p.values]):
+        lines.append(f"  {partition_label(p.values)}: {plural(p.files, 'file')}, {human_bytes(p.bytes)}, "
+                     f"{p.small_files} small")
+    if len(health.partitions) > len(shown):
+        lines.append(f"  ... {plural(len(health.partitions) - len(shown), 'more partition')} "
+                     f"(with fewer small files)")
+    since = f"{health.commits_since_checkpoint} log entr{'y' if health.commits_since_checkpoint == 1 else 'ies'}"
+    lines.append(f"  log: {since} since the last checkpoint (version {health.last_checkpoint})"
+                 if health.last_checkpoint is not None else f"  log: {since}, no checkpoint yet")
+    lines.append(f"  oldest reachable version: {health.oldest_version}")
     return lines
 
 
