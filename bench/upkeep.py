@@ -114,8 +114,9 @@ def _fresh_copy(template: Path, target: Path) -> None:
 
 
 def compaction(root: Path, *, files: int, partitions: int, repeat: int) -> list[Result]:
-    import tablespec
     from deltalake import DeltaTable as Raw
+
+    import tablespec
     from tablespec.config import load_config
 
     template = root / "template" / "compact"
@@ -154,8 +155,9 @@ def compaction(root: Path, *, files: int, partitions: int, repeat: int) -> list[
 
 def planning(root: Path, *, files: int, partitions: int, repeat: int) -> list[Result]:
     import pyarrow as pa
-    import tablespec
     from deltalake import DeltaTable as Raw
+
+    import tablespec
     from tablespec.config import load_config
 
     uri = root / "warehouse" / "plan" / "big"

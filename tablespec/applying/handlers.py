@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tablespec.delta.arrow import arrow_field
+from tablespec.errors import Refused
 from tablespec.model.actions import (
     Action,
     AddColumns,
     AddConstraint,
     ChangeColumnType,
+    ChangePartitioning,
     Checkpoint,
     CleanupLog,
-    ChangePartitioning,
     ColumnDef,
     CreateTable,
     DropColumn,
@@ -33,8 +35,6 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.delta.arrow import arrow_field
-from tablespec.errors import Refused
 
 if TYPE_CHECKING:
     from tablespec.applying.context import Run

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tablespec.delta.arrow import arrow_type as to_arrow_type
+from tablespec.errors import ConcurrentModification, Refused, StorageError, TablespecError
 from tablespec.model.actions import (
     Action,
     AddColumns,
@@ -35,8 +37,6 @@ from tablespec.model.actions import (
     DropConstraint,
     TightenNullability,
 )
-from tablespec.errors import ConcurrentModification, Refused, StorageError, TablespecError
-from tablespec.delta.arrow import arrow_type as to_arrow_type
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tablespec.errors import DataError, SchemaMismatch, TablespecError
 from tablespec.delta.arrow import from_arrow
+from tablespec.errors import DataError, SchemaMismatch, TablespecError
 from tablespec.model.types import Array, DataType, Decimal, Map, Primitive, Struct, TypeParseError
 from tablespec.model.types import Field as TypeField
 

@@ -9,11 +9,11 @@ Split from ``table.py`` so that module holds the table operations only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-import contextlib
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tablespec.delta import sql as ops
+from tablespec.delta import upkeep
+from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.commit import AppTransaction, commit_properties
 from tablespec.delta.conform import (
     arrow_schema,
@@ -27,11 +29,9 @@ from tablespec.delta.conform import (
     partition_check,
     to_reader,
 )
-from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.scan import scan_datafusion
 from tablespec.delta.snapshots import SnapshotReader
 from tablespec.delta.sql import quote
-from tablespec.delta import upkeep
 from tablespec.delta.upkeep import OptimizeResult
 from tablespec.delta.vacuum import VacuumResult, vacuum
 from tablespec.errors import NoSuchVersion, Refused, TableExists

@@ -16,10 +16,10 @@ from typing import Any
 
 from tablespec.delta import log as deltalog
 from tablespec.delta.commit import AppTransaction
-from tablespec.delta.handle import open_table, read_listing, reach
+from tablespec.delta.handle import open_table, reach, read_listing
+from tablespec.delta.upkeep import data_files
 from tablespec.errors import StorageError, TableNotFound
 from tablespec.model.keys import APP_ID_PREFIX as LOAD_PREFIX
-from tablespec.delta.upkeep import data_files
 from tablespec.model.keys import CONSTRAINT_PREFIX, DEFAULT_TARGET_FILE_SIZE, TARGET_FILE_SIZE
 from tablespec.model.state import TableState
 from tablespec.model.tableinfo import (

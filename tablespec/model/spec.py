@@ -13,13 +13,13 @@ from typing import Literal
 
 from tablespec.errors import Location
 from tablespec.model.keys import (  # noqa: F401 - re-exported: the properties `retention:` sets
+    CHECKPOINT_INTERVAL,
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
     DEFAULT_LOG_RETENTION_SECONDS,
-    DELETED_FILE_RETENTION,
-    LOG_RETENTION,
-    CHECKPOINT_INTERVAL,
     DEFAULT_MIN_SMALL_FILES,
     DEFAULT_TARGET_FILE_SIZE,
+    DELETED_FILE_RETENTION,
+    LOG_RETENTION,
 )
 
 API_VERSION = "tablespec/v1"

@@ -19,10 +19,13 @@ from tablespec.model.actions import (
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     SetColumnComment,
     SetDescription,
@@ -32,8 +35,6 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.model.actions import Checkpoint, CleanupLog, Optimize
-
 from tablespec.model.plan import to_json
 from tablespec.model.report import ApplyReport, TableReport
 from tablespec.render.common import human_bytes, plural

@@ -18,10 +18,13 @@ from tablespec.model.actions import (
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     SetColumnComment,
     SetDescription,
@@ -31,8 +34,6 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.model.actions import Checkpoint, CleanupLog, Optimize
-
 from tablespec.model.plan import Plan, plan_to_json
 from tablespec.render.common import (
     checkpoint_summary,

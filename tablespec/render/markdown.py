@@ -14,11 +14,14 @@ from tablespec.model.actions import (
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     ColumnDef,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     SetColumnComment,
     SetDescription,
@@ -28,10 +31,8 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.model.actions import Checkpoint, CleanupLog, Optimize
-
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.render.common import (
     checkpoint_summary,
     cleanup_summary,
@@ -79,7 +80,7 @@ def _details(t: TablePlan) -> list[str]:
     ]
     for action in t.actions:
         for marker, text in HANDLERS[type(action)](action):
-            risk = action.risk
+            risk: str = action.risk
             if action.refused_reason:
                 text = f"**{text}**<br>{refusal(action)}: {_cell(action.refused_reason)}"
                 risk = f"**{risk}**"

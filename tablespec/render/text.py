@@ -13,11 +13,14 @@ from tablespec.model.actions import (
     AddConstraint,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     ColumnDef,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     SetColumnComment,
     SetDescription,
@@ -27,10 +30,8 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.model.actions import Checkpoint, CleanupLog, Optimize
-
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.render.common import (
     checkpoint_summary,
     cleanup_summary,

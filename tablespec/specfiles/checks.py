@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tablespec.model.durations import parse_duration
 from tablespec.errors import Problem
+from tablespec.model.durations import parse_duration
 from tablespec.model.features import guarded_feature
 from tablespec.model.keys import CHECKPOINT_INTERVAL
 from tablespec.model.sizes import parse_size
@@ -48,7 +48,8 @@ def check_document(doc: Document) -> list[Problem]:
     spec = doc.value
     if not isinstance(spec, dict):
         return []
-    table = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    name = spec.get("name")
+    table = name if isinstance(name, str) else ""
     problems: list[Problem] = []
 
     def add(path: tuple[object, ...], message: str, hint: str = "", *, key: bool = False, warning: bool = False) -> None:
@@ -120,7 +121,8 @@ def _check_partitioning(spec: dict[str, Any], types: dict[str, Any], add: Any) -
 
 def _check_properties_and_retention(spec: dict[str, Any], add: Any) -> None:
     retention = spec.get("retention")
-    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    declared = spec.get("properties")
+    properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
     seconds: dict[str, int] = {}
     if isinstance(retention, dict):
         for key, prop in (("deleted_files", DELETED_FILE_RETENTION), ("log", LOG_RETENTION)):
@@ -208,11 +210,13 @@ def _check_sources(spec: dict[str, Any], types: dict[str, Any], add: Any) -> Non
                 and merge.get("when_not_matched_by_source", "keep") == "keep"):
             add(("sources", i, "merge"), "this merge changes nothing: every clause is ignore/keep")
 
+
 def _check_maintenance(spec: dict[str, Any], types: dict[str, Any], add: Any) -> None:
     maintenance = spec.get("maintenance")
     if not isinstance(maintenance, dict):
         return
-    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    raw = spec.get("properties")
+    properties: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if "checkpoint_interval" in maintenance and CHECKPOINT_INTERVAL in properties:
         add(("properties", CHECKPOINT_INTERVAL), f"property {CHECKPOINT_INTERVAL} is also set by maintenance.checkpoint_interval",
             "remove it from properties: and keep maintenance.checkpoint_interval", key=True)

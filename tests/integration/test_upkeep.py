@@ -18,7 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fixtures.upkeep import Project, kinds, only, partition_values
 
 DAYS = ("2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04")

@@ -95,7 +95,7 @@ def test_sigkill_during_optimize_leaves_the_table_readable_and_the_next_apply_co
     assert code == 0, out
     uri = str(root / "warehouse" / "lab" / "crash")
     next_id = 0
-    for f in range(FILES_PER_PARTITION):  # one commit per round: every partition gets one small file
+    for _ in range(FILES_PER_PARTITION):  # one commit per round: every partition gets one small file
         ids, parts = [], []
         for p in range(PARTITIONS):
             ids += range(next_id, next_id + ROWS_PER_FILE)

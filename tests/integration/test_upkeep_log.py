@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fixtures.upkeep import Project, kinds, only
 
 LOG = """\
