@@ -16,11 +16,11 @@ from tablespec.delta.table import DeltaTable
 from tablespec.errors import NotADeltaTable
 from tablespec.model.actions import Action
 from tablespec.model.plan import TablePlan
+from tablespec.model.progress import Progress, Step
 from tablespec.model.report import LoadOutcome
 from tablespec.model.spec import TableSpec
 
 T = TypeVar("T")
-Progress = Callable[[str, str, int, int], None]  # (table, step, done, total)
 AfterAction = Callable[[str, Action], None]  # (table, the action just done)
 
 
@@ -47,7 +47,7 @@ class Run:
         if done is not None and total is not None:
             self.position = (done, total)
         if self.progress is not None:
-            self.progress(self.spec.name, what, *self.position)
+            self.progress(Step(self.spec.name, what, *self.position))
 
 
 def settled(read: Callable[[], T], attempts: int = 4, pause: float = 0.5) -> T:

@@ -35,6 +35,7 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
+from tablespec.model.progress import FileProgress
 
 if TYPE_CHECKING:
     from tablespec.applying.context import Run
@@ -151,10 +152,12 @@ def _drop_constraint(run: Run, action: DropConstraint) -> None:
 
 
 def _load(run: Run, action: LoadSource) -> None:
-    from tablespec.loads.execute import execute_load
+    from tablespec.loads.execute import LoadProgress, execute_load
 
-    def progress(event: Any) -> None:
-        run.step(f"load {event.source}: file {event.file_index}/{event.file_count}, {event.rows:,} rows")
+    def progress(event: LoadProgress) -> None:
+        if run.progress is not None:
+            run.progress(FileProgress(run.spec.name, event.source, event.path, event.file_index, event.file_count,
+                                      event.rows, event.bytes, event.done))
 
     source = next(s for s in run.spec.sources if s.name == action.source)
     run.loads.append(execute_load(run.table, run.spec, action, commit_metadata=run.metadata,

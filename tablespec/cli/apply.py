@@ -9,7 +9,6 @@ plan, no approval), 64 usage.
 from __future__ import annotations
 
 import sys
-import threading
 from typing import Any
 
 import click
@@ -37,8 +36,10 @@ def stderr_is_tty() -> bool:
               help="Permit changes of this class as verified rewrites (repeatable).")
 @format_option("text", "json")
 @warehouse_option
+@click.option("--progress/--no-progress", "show_progress", default=True, show_default=True,
+              help="Progress on stderr (text format): live on a terminal, plain lines otherwise.")
 def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None, auto_approve: bool,
-          allow: tuple[str, ...], fmt: str, warehouse: str | None) -> int:
+          allow: tuple[str, ...], fmt: str, warehouse: str | None, show_progress: bool) -> int:
     """Carry out the plan: make the tables match their specs.
 
     PATHS are spec files or folders (default: specs/ in the project root). Destructive, rewrite
@@ -51,18 +52,22 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     from tablespec.render.apply_report import render_json, render_text
 
     config = load_config(warehouse=warehouse)
-    bar = _ProgressLine() if stderr_is_tty() and fmt == "text" else None
-    report = run_apply(
-        list(paths) or None,
-        config=config,
-        tables=tables,
-        allow=allow,
-        plan=plan_file,
-        approve=None if auto_approve else _Approver(fmt, allow),
-        progress=bar,
-    )
-    if bar is not None:
-        bar.clear()
+    from tablespec.cli.progress import progress_view
+
+    bar = progress_view(terminal=stderr_is_tty()) if show_progress and fmt == "text" else None
+    try:
+        report = run_apply(
+            list(paths) or None,
+            config=config,
+            tables=tables,
+            allow=allow,
+            plan=plan_file,
+            approve=None if auto_approve else _Approver(fmt, allow),
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     shown = report_for_cli(report)
     click.echo(render_json(shown) if fmt == "json" else render_text(shown))
     if report.failed:
@@ -99,28 +104,3 @@ def _plan_text(plan: Any, stream: Any) -> str:
     from tablespec.render import render, use_color
 
     return render(plan, "text", color=use_color(stream))
-
-
-class _ProgressLine:
-    """One self-overwriting status line on stderr (only when stderr is a terminal): how many
-    tables are done, and what the latest busy one is doing. Tables run on threads, hence the lock."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._width = 0
-        self._tables: dict[str, bool] = {}  # table -> finished
-
-    def __call__(self, table: str, step: str, done: int, total: int) -> None:
-        with self._lock:
-            self._tables[table] = bool(total) and done >= total
-            finished = sum(self._tables.values())
-            line = f"[{finished}/{len(self._tables)} tables] {table} ({done}/{total}): {step}"[:110]
-            sys.stderr.write("\r" + line.ljust(self._width))
-            sys.stderr.flush()
-            self._width = len(line)
-
-    def clear(self) -> None:
-        with self._lock:
-            if self._width:
-                sys.stderr.write("\r" + " " * self._width + "\r")
-                sys.stderr.flush()

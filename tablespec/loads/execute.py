@@ -115,6 +115,7 @@ class _Run:
         self.markers = type(table)(table.uri, table.storage_options, name=table.name)
         self.metadata = {**metadata, "tablespec.source": source.name}
         self.progress, self.storage_options = progress, storage_options
+        self.merge_position = (1, 1)  # (file, files) of the merge commit under way
         self.schema = pa.schema([arrow_field(c.name, c.type, nullable=c.nullable)
                                  for c in spec.columns])  # fmt: skip
         self.started = time.monotonic()
@@ -137,6 +138,7 @@ class _Run:
         if merge is None:
             raise TablespecError(f"source {self.source.name!r} has mode merge but no merge: settings")
         for index, file in enumerate(planned, 1):  # path order: a later file's rows win
+            self.merge_position = (index, len(planned))  # one commit per file: say which, for progress
             files = self._not_loaded(self._fresh([file]))
             if not files:
                 continue
@@ -319,7 +321,7 @@ class _Feed:
         prepared = self.prepared
         if prepared is not None and prepared.data is not None:
             self.rows, self.rows_read = prepared.data.num_rows, prepared.rows_read
-            self.run._done(self.files[0], 1, 1, prepared.rows_read)
+            self.run._done(self.files[0], *self.run.merge_position, prepared.rows_read)
             return _OneShot(self, prepared.data)
         return pa.RecordBatchReader.from_batches(self.run.schema, self._batches())
 

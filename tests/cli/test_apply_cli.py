@@ -61,7 +61,7 @@ def test_auto_approve_applies_and_prints_what_was_done(project: Path, capsys: py
     code, out, err = cli(capsys, "apply", "--auto-approve")
     assert code == 0, out + err
     assert "demo.things: applied in" in out and "version none -> 0" in out and "+ created table (2 columns)" in out
-    assert err == ""  # no progress bar when stderr is not a terminal
+    assert err == "demo.things: [1/1] CreateTable\n"  # not a terminal: plain progress lines, no bar
     assert created(project)
     code, out, _ = cli(capsys, "apply")  # nothing to do: no approval needed
     assert code == 0 and "demo.things: no changes (version 0)" in out
