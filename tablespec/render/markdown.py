@@ -157,7 +157,8 @@ def _vacuum(a: Vacuum) -> list[Row]:
 
 
 def _optimize(a: Optimize) -> list[Row]:
-    return [("~", "<br>".join([_cell(optimize_summary(a)), *(_cell(line) for line in optimize_partitions(a))]))]
+    lines = [optimize_summary(a), *optimize_partitions(a)]
+    return [("~", "<br>".join(_cell(line.replace(" -> ", " → ")) for line in lines))]
 
 
 def _partitions(columns: tuple[str, ...]) -> str:
