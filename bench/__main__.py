@@ -1,6 +1,6 @@
 """Run the benchmark suite: ``python -m bench [--quick] [--only GROUP] [--json FILE]``.
 
-Groups: startup, writes, merges, plan, bookkeeping (see BENCHMARKS.md). Data is generated
+Groups: startup, writes, merges, plan, bookkeeping, upkeep (see BENCHMARKS.md). Data is generated
 (deterministically) in a temporary folder, or in ``--workdir``, which is removed afterwards.
 """
 

@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-GROUPS = {"startup", "writes", "merges", "plan", "bookkeeping"}
+GROUPS = {"startup", "writes", "merges", "plan", "bookkeeping", "upkeep"}
 
 
 def test_quick_benchmark_runs_every_group(tmp_path: Path) -> None:

@@ -20,11 +20,14 @@ from tablespec.model.actions import (
     AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     ColumnDef,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     RenameColumn,
     SetColumnComment,
@@ -221,6 +224,30 @@ def _restate_constraints(run: Run, column: str) -> None:
             run.notes.append(f"re-stated constraint {name} for the new type of {column}")
 
 
+def _optimize(run: Run, action: Optimize) -> None:
+    """One optimize commit per partition, each recording what it did (``tablespec.optimize``), so
+    a crash or a conflict keeps the partitions already done and z-order knows what is clean."""
+    from tablespec.model.keys import OPTIMIZE_KEY
+    from tablespec.planning.upkeep import record
+
+    added = removed = 0
+    for index, work in enumerate(action.partitions, 1):
+        label = ", ".join(f"{c}={v}" for c, v in work.values) or "the table"
+        run.step(f"{'z-order' if action.z_order else 'compact'} {label} ({index}/{len(action.partitions)})")
+        result = run.table.optimize(partition=work.values, target_size=action.target_size, z_order=action.z_order,
+                                    commit_metadata={**run.metadata, OPTIMIZE_KEY: record(action, work)})
+        added, removed = added + result.files_added, removed + result.files_removed
+    run.notes.append(f"optimize rewrote {removed} file(s) into {added} in {len(action.partitions)} partition(s)")
+
+
+def _cleanup_log(run: Run, action: CleanupLog) -> None:
+    run.notes.append(f"log cleanup removed {run.table.cleanup_log()} log entr(ies)")
+
+
+def _checkpoint(run: Run, action: Checkpoint) -> None:
+    run.notes.append(f"checkpoint written at version {run.table.create_checkpoint()}")
+
+
 def _unsupported(run: Run, action: Unsupported) -> None:
     raise Refused(f"{action.what}: {action.reason}")
 
@@ -237,7 +264,10 @@ HANDLERS: dict[type[Action], Callable[[Run, Any], None]] = {
     AddConstraint: _add_constraint,
     DropConstraint: _drop_constraint,
     LoadSource: _load,
+    Optimize: _optimize,
     Vacuum: _vacuum,
+    CleanupLog: _cleanup_log,
+    Checkpoint: _checkpoint,
     DropColumn: _rewrite,
     ChangeColumnType: _rewrite,
     TightenNullability: _rewrite,

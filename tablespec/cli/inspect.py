@@ -32,6 +32,7 @@ class Target:
     storage_options: dict[str, str]
     name: str | None  # the spec name, when TARGET named a spec
     sources: tuple[str, ...] = ()
+    target_size: int | None = None  # the spec's maintenance.optimize.target_file_size
 
 
 def target_options(f: F) -> F:
@@ -56,7 +57,9 @@ def resolve_target(target: str, specs: Sequence[str], warehouse: str | None) -> 
     result = check_specs(list(specs) or None, config=config)
     for spec in result.specs:
         if spec.name == target:
-            return Target(spec.uri, config.storage_options(spec.uri), spec.name, tuple(s.name for s in spec.sources))
+            optimize = spec.maintenance.optimize
+            return Target(spec.uri, config.storage_options(spec.uri), spec.name, tuple(s.name for s in spec.sources),
+                          optimize.target_size if optimize is not None else None)
     if os.path.exists(target):
         return _uri_target(target, config)
     mine = [p for p in result.errors if p.table == target]
@@ -93,7 +96,8 @@ def show(target: str, specs: tuple[str, ...], warehouse: str | None, fmt: str) -
     from tablespec.inspect.show import describe
 
     where = resolve_target(target, specs, warehouse)
-    info = describe(where.uri, where.storage_options, name=where.name, sources=where.sources)
+    info = describe(where.uri, where.storage_options, name=where.name, sources=where.sources,
+                    target_size=where.target_size)
     if fmt == "json":
         click.echo(json.dumps(info.to_json(), indent=2))
         return OK

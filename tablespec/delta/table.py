@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tablespec.delta import sql as ops
+from tablespec.delta import upkeep
 from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.commit import AppTransaction, commit_properties
 from tablespec.delta.conform import (
@@ -31,6 +32,7 @@ from tablespec.delta.conform import (
 from tablespec.delta.scan import scan_datafusion
 from tablespec.delta.snapshots import SnapshotReader
 from tablespec.delta.sql import quote
+from tablespec.delta.upkeep import OptimizeResult
 from tablespec.delta.vacuum import VacuumResult, vacuum
 from tablespec.errors import NoSuchVersion, Refused, TableExists
 from tablespec.model.keys import CONSTRAINT_PREFIX
@@ -354,3 +356,25 @@ class DeltaTable(TableAlterations):
         """Delete data files removed from the table longer ago than ``retention`` (default: the
         table's delta.deletedFileRetentionDuration, else 7 days); never with a shorter retention."""
         return vacuum(self, retention=retention, dry_run=dry_run, commit_metadata=commit_metadata)
+
+    def optimize(
+        self,
+        *,
+        partition: Sequence[tuple[str, str | None]] = (),
+        target_size: int,
+        z_order: Sequence[str] = (),
+        commit_metadata: Metadata = None,
+    ) -> OptimizeResult:
+        """Compact one partition (``()``: the whole table) into files of about ``target_size``
+        bytes, or z-order it by ``z_order``; rows stay as they are (``dataChange: false``)."""
+        return upkeep.optimize(self, partition=partition, target_size=target_size, z_order=z_order,
+                               commit_metadata=commit_metadata)
+
+    def create_checkpoint(self) -> int:
+        """Write a checkpoint at the current version and return that version."""
+        return upkeep.create_checkpoint(self)
+
+    def cleanup_log(self) -> int:
+        """Delete log entries older than delta.logRetentionDuration, before a checkpoint (delta-rs's
+        ``cleanup_metadata``); returns how many commit files went."""
+        return upkeep.cleanup_log(self)

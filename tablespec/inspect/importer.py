@@ -33,6 +33,7 @@ from typing import Any
 from tablespec.config import redact
 from tablespec.errors import UsageError
 from tablespec.model.durations import human, parse_duration, to_delta_interval
+from tablespec.model.features import guarded_feature, unwritable
 from tablespec.model.keys import GENERATION_KEY
 from tablespec.model.keys import VERSION as __version__
 from tablespec.model.spec import API_VERSION, DELETED_FILE_RETENTION, LOG_RETENTION
@@ -127,8 +128,12 @@ def build_spec(*, name: str, location: str, schema: dict[str, Any], partition_co
         doc["constraints"] = constraints
     if retention:
         doc["retention"] = retention
+    guarded = {f.name: f for f in unwritable(sorted(features))}
     for feature in sorted(features - EXPRESSIBLE_FEATURES):
-        notes.append(FEATURE_NOTES.get(feature, f"table feature {feature}: not expressed in the spec"))
+        if feature in guarded:
+            notes.append(f"table feature {feature}: {guarded[feature].reason}; the plan refuses every change to this table")
+        else:
+            notes.append(FEATURE_NOTES.get(feature, f"table feature {feature}: not expressed in the spec"))
     return ImportResult(document=doc, notes=tuple(notes), yaml=render_yaml(doc, notes, source, version),
                         version=version)
 
@@ -210,6 +215,9 @@ def _split_properties(config: dict[str, str], notes: list[str]) -> tuple[dict[st
                 notes.append(f"constraint {constraint!r} ({value}) has a name a spec cannot use; left out")
         elif key in ENGINE_MANAGED or key.startswith(ENGINE_MANAGED_PREFIXES):
             continue
+        elif (feature := guarded_feature(key, value)) is not None:
+            notes.append(f"property {key} = {value!r} is left out: a spec may not turn on {feature.name} "
+                         "(delta-rs 1.6 cannot write it)")
         elif key in (DELETED_FILE_RETENTION, LOG_RETENTION) and _round_trips(value):
             retention["deleted_files" if key == DELETED_FILE_RETENTION else "log"] = human(parse_duration(value))
         else:

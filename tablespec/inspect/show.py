@@ -17,11 +17,21 @@ from typing import Any
 from tablespec.delta import log as deltalog
 from tablespec.delta.commit import AppTransaction
 from tablespec.delta.handle import open_table, reach, read_listing
+from tablespec.delta.upkeep import data_files
 from tablespec.errors import StorageError, TableNotFound
 from tablespec.model.keys import APP_ID_PREFIX as LOAD_PREFIX
-from tablespec.model.keys import CONSTRAINT_PREFIX
+from tablespec.model.keys import CONSTRAINT_PREFIX, DEFAULT_TARGET_FILE_SIZE, TARGET_FILE_SIZE
 from tablespec.model.state import TableState
-from tablespec.model.tableinfo import ColumnInfo, Commit, SourceLoads, TableInfo, commit_from_info, iso
+from tablespec.model.tableinfo import (
+    ColumnInfo,
+    Commit,
+    Health,
+    PartitionHealth,
+    SourceLoads,
+    TableInfo,
+    commit_from_info,
+    iso,
+)
 from tablespec.planning.observe import observe_uri
 
 __all__ = ["ColumnInfo", "Commit", "SourceLoads", "TableInfo", "describe", "history"]
@@ -31,9 +41,11 @@ __all__ = ["ColumnInfo", "Commit", "SourceLoads", "TableInfo", "describe", "hist
 
 
 def describe(uri: str, storage_options: Mapping[str, str] | None = None, *, name: str | None = None,
-             sources: Sequence[str] = ()) -> TableInfo:
+             sources: Sequence[str] = (), target_size: int | None = None) -> TableInfo:
     """Everything ``tablespec show`` prints, from the log only. ``sources`` are the spec's source
-    names, listed even when nothing was loaded for them yet."""
+    names, listed even when nothing was loaded for them yet; ``target_size`` the spec's
+    ``maintenance.optimize.target_file_size`` (else the table's delta.targetFileSize, else
+    delta-rs's 100 MiB), half of which makes a file small in the health section."""
     label = name or uri
     state = _observe(uri, storage_options, name)
     dt = open_table(uri, storage_options, version=state.version, name=name)  # pinned: one version throughout
@@ -78,7 +90,32 @@ def describe(uri: str, storage_options: Mapping[str, str] | None = None, *, name
         loads=_group_loads(txns, sources),
         other_app_transactions=tuple((t.app_id, t.version) for t in txns.values()
                                      if not t.app_id.startswith(LOAD_PREFIX + "/")),
+        health=health(dt, listing, version, target_size or _int(config.get(TARGET_FILE_SIZE))
+                      or DEFAULT_TARGET_FILE_SIZE),
     )
+
+
+def health(dt: Any, listing: deltalog.Listing, version: int, target_size: int) -> Health:
+    per: dict[tuple[tuple[str, str | None], ...], list[int]] = {}
+    for f in data_files(dt):
+        per.setdefault(f.partition, []).append(f.size)
+    small = target_size // 2
+    last = listing.last_checkpoint(version)
+    return Health(
+        small_below=small,
+        partitions=tuple(PartitionHealth(values, len(sizes), sum(sizes), sum(1 for s in sizes if s < small))
+                         for values, sizes in sorted(per.items(), key=lambda kv: [(c, v or "") for c, v in kv[0]])),
+        commits_since_checkpoint=sum(1 for v in listing.commits if (last is None or v > last) and v <= version),
+        last_checkpoint=last,
+        oldest_version=listing.earliest_readable(),
+    )
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 def _observe(uri: str, storage_options: Mapping[str, str] | None, name: str | None) -> TableState:

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from tablespec.model.state import SourceFile
+from tablespec.model.state import PartitionValues, SourceFile
 
-Risk = Literal["metadata", "write", "rewrite", "destructive", "unsupported"]
-RISKS: tuple[Risk, ...] = ("metadata", "write", "rewrite", "destructive", "unsupported")
+Risk = Literal["metadata", "write", "maintenance", "rewrite", "destructive", "unsupported"]
+RISKS: tuple[Risk, ...] = ("metadata", "write", "maintenance", "rewrite", "destructive", "unsupported")
 FORMAT_VERSION = 1
 
 # Phases, in the order apply runs them for one table.
-CREATE, SCHEMA, METADATA, CONSTRAINTS, LOADS, VACUUM = range(6)
+# Upkeep: loads, then optimize, then vacuum, then log cleanup (and a checkpoint after it).
+CREATE, SCHEMA, METADATA, CONSTRAINTS, LOADS, OPTIMIZE, VACUUM, LOG = range(8)
 LoadReason = Literal["new", "changed", "already loaded"]
 
 
@@ -239,6 +240,97 @@ class Vacuum(Action):
         return ""
 
 
+# --- upkeep (maintenance:) ------------------------------------------------------------------
+
+
+
+@dataclass(frozen=True)
+class PartitionWork:
+    """One partition an optimize rewrites: its values (empty for an unpartitioned table), the
+    files and bytes it reads, and about how many files it writes (bytes / target size)."""
+
+    values: PartitionValues = ()
+    files: int = 0
+    bytes: int = 0
+    files_out: int = 1
+
+
+@dataclass(frozen=True)
+class Optimize(Action):
+    """Compact small files (or z-order, with ``z_order``) partition by partition.
+
+    Class ``maintenance``: delta-rs rewrites files with ``dataChange: false``; every row stays as it
+    was, so apply does it without ``--allow``; the plan shows the bytes it will read and write.
+    """
+
+    phase: ClassVar[int] = OPTIMIZE
+    target_size: int = 0
+    z_order: tuple[str, ...] = ()
+    partitions: tuple[PartitionWork, ...] = ()
+
+    @property
+    def risk(self) -> Risk:
+        return "maintenance"
+
+    @property
+    def files(self) -> int:
+        return sum(p.files for p in self.partitions)
+
+    @property
+    def bytes(self) -> int:
+        return sum(p.bytes for p in self.partitions)
+
+    @property
+    def files_out(self) -> int:
+        return sum(p.files_out for p in self.partitions)
+
+
+@dataclass(frozen=True)
+class CleanupLog(Action):
+    """Delete log entries (commit files) older than the log retention, up to a checkpoint, as
+    delta-rs's ``cleanup_metadata`` does; time travel before ``oldest_kept`` ends.
+
+    ``maintenance`` when every entry is past the retention the table promised until now;
+    ``destructive`` when the spec shortens that retention and some entry is still inside the old one.
+    """
+
+    phase: ClassVar[int] = LOG
+    retention_seconds: int = 0
+    entries: int = 0  # commit files
+    checkpoint_files: int = 0  # older checkpoints that go with them
+    through_version: int = 0  # the newest version whose entry goes
+    oldest_kept: int = 0  # the oldest version time travel reaches afterwards
+    unsafe_entries: int = 0
+    promised_seconds: int = 0  # the table's log retention before this apply
+
+    @property
+    def risk(self) -> Risk:
+        return "destructive" if self.unsafe_entries else "maintenance"
+
+    @property
+    def refused_reason(self) -> str:
+        if self.unsafe_entries:
+            return (f"{self.unsafe_entries} log entr{'y is' if self.unsafe_entries == 1 else 'ies are'} inside the log "
+                    f"retention the table promised until now; time travel to those versions would end early")
+        return ""
+
+
+@dataclass(frozen=True)
+class Checkpoint(Action):
+    """Write a checkpoint: ``commits_since`` commit files would otherwise be replayed on every
+    open, and log cleanup can only remove entries before a checkpoint. Log only (``maintenance``)."""
+
+    phase: ClassVar[int] = LOG
+    rank: ClassVar[int] = 1  # after log cleanup, which counted the checkpoints there were
+    version: int = 0
+    commits_since: int = 0
+    interval: int = 0
+
+    @property
+    def risk(self) -> Risk:
+        return "maintenance"
+
+
 # --- changes delta-rs cannot make in place ---------------------------------------------------
 
 
@@ -358,7 +450,7 @@ class Unsupported(Action):
 
 ACTION_TYPES: tuple[type[Action], ...] = (
     CreateTable, AddColumns, AddStructFields, RelaxNullability, SetProperties, UnsetProperties, SetDescription,
-    SetColumnComment, AddConstraint, DropConstraint, LoadSource, Vacuum,
+    SetColumnComment, AddConstraint, DropConstraint, LoadSource, Optimize, Vacuum, CleanupLog, Checkpoint,
     RenameColumn, DropColumn, ChangeColumnType, TightenNullability, ChangePartitioning, Unsupported,
 )  # fmt: skip
 

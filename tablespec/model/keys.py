@@ -19,6 +19,11 @@ TXN_RETENTION = "delta.setTransactionRetentionDuration"
 # Delta's defaults when the property is absent.
 DEFAULT_DELETED_FILE_RETENTION_SECONDS = 7 * 86400
 DEFAULT_LOG_RETENTION_SECONDS = 30 * 86400
+CHECKPOINT_INTERVAL = "delta.checkpointInterval"
+TARGET_FILE_SIZE = "delta.targetFileSize"
+# delta-rs's target file size when neither the spec nor delta.targetFileSize says (100 MiB).
+DEFAULT_TARGET_FILE_SIZE = 104_857_600
+DEFAULT_MIN_SMALL_FILES = 8
 
 # --- tablespec's own keys -----------------------------------------------------------------------
 # Table property: the comma-separated keys tablespec manages (so a key dropped from a spec is unset).
@@ -27,6 +32,8 @@ MANAGED_KEY = "tablespec.managedProperties"
 VERSION_KEY = "tablespec.version"
 PLAN_ID_KEY = "tablespec.plan_id"
 SPEC_HASH_KEY = "tablespec.spec_hash"
+# Commit metadata of tablespec's optimize commits: {"z_order": [...], "target_size": N, "partitions": [...]}.
+OPTIMIZE_KEY = "tablespec.optimize"
 # App transactions of loads: ``tablespec/<source>/<kind>/...`` (tablespec.planning.exactly_once).
 APP_ID_PREFIX = "tablespec"
 

@@ -13,7 +13,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tablespec.model.actions import ACTION_TYPES, FORMAT_VERSION, Action, ColumnDef, CreateTable, PendingFile
+from tablespec.model.actions import (
+    ACTION_TYPES,
+    FORMAT_VERSION,
+    Action,
+    ColumnDef,
+    CreateTable,
+    PartitionWork,
+    PendingFile,
+)
 from tablespec.model.state import SourceFile
 
 
@@ -126,6 +134,9 @@ def action_from_json(data: dict[str, Any]) -> Action:
 
 
 def _field_from_json(name: str, value: Any) -> Any:
+    if name == "partitions":
+        return tuple(PartitionWork(values=tuple((c, v) for c, v in p["values"]), files=p["files"], bytes=p["bytes"],
+                                   files_out=p["files_out"]) for p in value)
     if name == "columns":
         return tuple(ColumnDef(**c) for c in value)
     if name == "structs":

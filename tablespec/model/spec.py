@@ -13,8 +13,11 @@ from typing import Literal
 
 from tablespec.errors import Location
 from tablespec.model.keys import (  # noqa: F401 - re-exported: the properties `retention:` sets
+    CHECKPOINT_INTERVAL,
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
     DEFAULT_LOG_RETENTION_SECONDS,
+    DEFAULT_MIN_SMALL_FILES,
+    DEFAULT_TARGET_FILE_SIZE,
     DELETED_FILE_RETENTION,
     LOG_RETENTION,
 )
@@ -84,6 +87,28 @@ class RetentionSpec:
 
 
 @dataclass(frozen=True)
+class OptimizeSpec:
+    """``maintenance.optimize``: compact partitions with many small files, or z-order them."""
+
+    target_size: int = DEFAULT_TARGET_FILE_SIZE  # bytes
+    min_small_files: int = DEFAULT_MIN_SMALL_FILES
+    z_order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaintenanceSpec:
+    """``maintenance:``: the upkeep apply keeps doing (docs/upkeep.md)."""
+
+    optimize: OptimizeSpec | None = None
+    checkpoint_interval: int | None = None
+    log_cleanup: bool = False
+
+    @property
+    def declared(self) -> bool:
+        return self.optimize is not None or self.checkpoint_interval is not None or self.log_cleanup
+
+
+@dataclass(frozen=True)
 class TableSpec:
     name: str
     location: str  # as written
@@ -95,6 +120,7 @@ class TableSpec:
     constraints: tuple[tuple[str, str], ...] = ()  # in spec order
     retention: RetentionSpec = RetentionSpec()
     sources: tuple[SourceSpec, ...] = ()
+    maintenance: MaintenanceSpec = MaintenanceSpec()
     loc: Location = field(default=Location(""), compare=False, repr=False)
     spec_hash: str = field(default="", compare=False)
 
@@ -111,6 +137,8 @@ class TableSpec:
             managed[DELETED_FILE_RETENTION] = to_delta_interval(self.retention.deleted_files)
         if self.retention.log is not None:
             managed[LOG_RETENTION] = to_delta_interval(self.retention.log)
+        if self.maintenance.checkpoint_interval is not None:
+            managed[CHECKPOINT_INTERVAL] = str(self.maintenance.checkpoint_interval)
         return dict(sorted(managed.items()))
 
 

@@ -42,6 +42,35 @@ class VacuumPreview:
     unsafe_files: int = 0
 
 
+PartitionValues = tuple[tuple[str, "str | None"], ...]  # (column, Delta partition value text), partition order
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One live data file, as its ``add`` action describes it."""
+
+    path: str  # relative to the table root, percent-decoded
+    size: int
+    partition: PartitionValues = ()
+
+
+@dataclass(frozen=True)
+class UpkeepState:
+    """What planning ``maintenance:`` needs, from the log only (filled when the spec declares it).
+
+    ``zordered``: for each live file a tablespec z-order wrote, (path, version of that commit,
+    its z-order columns); ``commits``: (version, modification time in ms) of every commit file
+    present; ``checkpoints``: versions with a complete checkpoint, ``checkpoint_files`` their files.
+    """
+
+    files: tuple[DataFile, ...] = ()
+    zordered: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    commits: tuple[tuple[int, int], ...] = ()
+    checkpoints: tuple[int, ...] = ()
+    checkpoint_files: tuple[tuple[int, int], ...] = ()  # (version, modification time in ms) of each file
+    now_ms: int = 0
+
+
 @dataclass(frozen=True)
 class TableState:
     uri: str
@@ -68,6 +97,7 @@ class TableState:
     # becomes `amount >= '0'::decimal(18, 2)`); filled by observe for spec constraints whose stored
     # spelling differs, so diff can tell a respelling from a change without parsing SQL itself
     constraint_forms: tuple[tuple[str, str], ...] = ()
+    upkeep: UpkeepState | None = None  # filled when the spec declares maintenance:
 
     def column(self, name: str) -> ColumnState | None:
         lowered = name.lower()

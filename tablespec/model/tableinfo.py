@@ -95,6 +95,30 @@ class SourceLoads:
 
 
 @dataclass(frozen=True)
+class PartitionHealth:
+    values: tuple[tuple[str, str | None], ...]  # () for an unpartitioned table
+    files: int
+    bytes: int
+    small_files: int
+
+
+@dataclass(frozen=True)
+class Health:
+    """``show``'s health section: where small files pile up and how much log replays on open."""
+
+    small_below: int  # bytes: smaller files count as small (half the target file size)
+    partitions: tuple[PartitionHealth, ...]
+    commits_since_checkpoint: int  # commit files read after the newest checkpoint (all, without one)
+    last_checkpoint: int | None
+    oldest_version: int | None  # the oldest version time travel still reaches
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["partitions"] = [{**asdict(p), "values": dict(p.values)} for p in self.partitions]
+        return data
+
+
+@dataclass(frozen=True)
 class TableInfo:
     uri: str
     name: str | None
@@ -119,9 +143,11 @@ class TableInfo:
     first_engine: str | None  # engineInfo of the first commit still in the log
     loads: tuple[SourceLoads, ...]
     other_app_transactions: tuple[tuple[str, int], ...]  # txns of other writers (e.g. streaming queries)
+    health: Health | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["health"] = self.health.to_json() if self.health is not None else None
         data["properties"] = dict(self.properties)
         data["constraints"] = dict(self.constraints)
         data["columns"] = [{**asdict(c), "metadata": dict(c.metadata)} for c in self.columns]

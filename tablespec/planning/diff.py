@@ -49,6 +49,7 @@ from tablespec.model.spec import TableSpec
 from tablespec.model.state import ColumnState, SourceFile, TableState, absent
 from tablespec.planning import evolve
 from tablespec.planning.exactly_once import plan_load
+from tablespec.planning.upkeep import upkeep_actions
 
 # Never proposed for removal, even when listed as managed: Delta's own bookkeeping.
 PROTECTED_PREFIXES = ("delta.checkpoint", "delta.minReaderVersion", "delta.minWriterVersion", "delta.feature.",
@@ -81,6 +82,8 @@ def diff(
         load = plan_load(spec.name, source, source_files.get(source.name, ()), versions, table_exists=state.exists)
         if load is not None:
             actions.append(load)
+    if state.exists:
+        actions += upkeep_actions(spec, state, actions)  # maintenance: and the feature guard
     return sort_actions(actions)
 
 

@@ -33,6 +33,7 @@ from tablespec.delta.constraints import constraint_forms
 from tablespec.delta.snapshots import files_and_bytes
 from tablespec.delta.store import table_filesystem
 from tablespec.delta.table import DeltaTable
+from tablespec.delta.upkeep import upkeep_state
 from tablespec.errors import TableNotFound
 from tablespec.model.durations import parse_duration
 from tablespec.model.spec import (
@@ -40,6 +41,7 @@ from tablespec.model.spec import (
     DEFAULT_LOG_RETENTION_SECONDS,
     DELETED_FILE_RETENTION,
     LOG_RETENTION,
+    MaintenanceSpec,
     RetentionSpec,
     TableSpec,
 )
@@ -63,6 +65,7 @@ def observe(spec: TableSpec, *, storage_options: Mapping[str, str], app_ids: Ite
         app_ids=app_ids,
         retention=spec.retention if spec.retention.vacuum else None,
         constraints=spec.constraints,
+        maintenance=spec.maintenance,
     )
 
 
@@ -74,11 +77,13 @@ def observe_uri(
     app_ids: Iterable[str] = (),
     retention: RetentionSpec | None = None,
     constraints: Iterable[tuple[str, str]] = (),
+    maintenance: MaintenanceSpec | None = None,
 ) -> TableState:
     """The table at ``uri``. ``app_ids``: the app transactions to report (missing ones are left
     out); ``retention``: when given, also preview the vacuum it implies (``TableState.vacuum``);
     ``constraints``: the spec's CHECK constraints, to learn how deltalake would store them
-    (``TableState.constraint_forms``)."""
+    (``TableState.constraint_forms``); ``maintenance``: when it declares upkeep, what planning it
+    needs from the log (``TableState.upkeep``, :mod:`tablespec.delta.upkeep`)."""
     table = DeltaTable(uri, dict(storage_options), name=name or uri)
     try:
         raw = table.raw()
@@ -90,9 +95,13 @@ def observe_uri(
         log = _Log(uri, storage_options, state.version or 0)
         txns = _app_transactions(raw, log, ids, state.properties_dict) if ids else {}
         preview = _vacuum_preview(table, log, state, retention) if retention is not None else None
+        upkeep = None
+        if maintenance is not None and maintenance.declared:
+            upkeep = upkeep_state(raw, log.fs, log.listing, maintenance, now_ms=_now_ms(),
+                                  workers=8 if is_remote(uri) else 1)
     forms = constraint_forms(raw, dict(constraints), dict(state.constraints))
     return dataclasses.replace(state, app_transactions=tuple(sorted(txns.items())), vacuum=preview,
-                               constraint_forms=tuple(sorted(forms.items())))
+                               constraint_forms=tuple(sorted(forms.items())), upkeep=upkeep)
 
 
 def _state(uri: str, name: str | None, raw: RawTable) -> TableState:

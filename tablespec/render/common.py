@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tablespec.model.durations import human
+
 if TYPE_CHECKING:
-    from tablespec.model.actions import LoadSource
+    from tablespec.model.actions import Checkpoint, CleanupLog, LoadSource, Optimize
 
 MARKERS = {"create": "+", "change": "~", "remove": "-", "refused": "!"}
 
@@ -43,3 +45,43 @@ def load_summary(action: LoadSource) -> str:
     row_text = "rows unknown" if rows is None else plural(rows, "row")
     return (f"{plural(len(pending), 'file')}, {human_bytes(action.pending_bytes)}, {row_text}"
             + (f" ({reasons})" if reasons else ""))
+
+
+# --- upkeep (shared by the text and markdown plans) -------------------------------------------------
+
+PARTITIONS_SHOWN = 10  # an optimize lists at most this many partitions; the rest are counted
+
+
+def partition_label(values: tuple[tuple[str, str | None], ...]) -> str:
+    """``dt=2024-01-01/region=eu`` (``__null__`` for a null value); "the table" when unpartitioned."""
+    return "/".join(f"{c}={'__null__' if v is None else v}" for c, v in values) or "the table"
+
+
+def optimize_summary(a: Optimize) -> str:
+    where = plural(len(a.partitions), "partition") if any(p.values for p in a.partitions) else "the table"
+    what = f"z-order {where} by ({', '.join(a.z_order)})" if a.z_order else f"compact {where}"
+    return (f"optimize: {what}, {plural(a.files, 'file')} ({human_bytes(a.bytes)}) -> "
+            f"about {plural(a.files_out, 'file')}, target {human_bytes(a.target_size)}")
+
+
+def optimize_partitions(a: Optimize) -> list[str]:
+    """One line per partition (the first PARTITIONS_SHOWN), then how many more."""
+    if not any(p.values for p in a.partitions):
+        return []
+    lines = [f"{partition_label(p.values)}: {plural(p.files, 'file')}, {human_bytes(p.bytes)} -> "
+             f"{plural(p.files_out, 'file')}" for p in a.partitions[:PARTITIONS_SHOWN]]
+    if len(a.partitions) > PARTITIONS_SHOWN:
+        lines.append(f"... and {plural(len(a.partitions) - PARTITIONS_SHOWN, 'more partition')}")
+    return lines
+
+
+def cleanup_summary(a: CleanupLog) -> str:
+    entries = f"{a.entries} log entr{'y' if a.entries == 1 else 'ies'}" + (
+        f" and {plural(a.checkpoint_files, 'checkpoint file')}" if a.checkpoint_files else "")
+    return (f"clean up the log: {entries} (versions up to {a.through_version}) older than "
+            f"{human(a.retention_seconds)}; time travel before version {a.oldest_kept} ends")
+
+
+def checkpoint_summary(a: Checkpoint) -> str:
+    return (f"checkpoint at version {a.version}: {plural(a.commits_since, 'commit')} to replay since the last one "
+            f"(interval {a.interval})")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tablespec.model.tableinfo import Commit, SourceLoads, TableInfo
-from tablespec.render.common import human_bytes
+from tablespec.model.tableinfo import Commit, Health, SourceLoads, TableInfo
+from tablespec.render.common import human_bytes, partition_label, plural
 
 
 def render_show(info: TableInfo) -> list[str]:
@@ -53,6 +53,27 @@ def render_show(info: TableInfo) -> list[str]:
     if info.other_app_transactions:
         lines += ["", "Other app transactions:"]
         lines += [f"  {app}: {version}" for app, version in info.other_app_transactions]
+    if info.health is not None:
+        lines += ["", *render_health(info.health)]
+    return lines
+
+
+HEALTH_PARTITIONS = 20  # partitions listed (those with the most small files); the rest are counted
+
+
+def render_health(health: Health) -> list[str]:
+    """The health section: small files per partition, log to replay, how far time travel reaches."""
+    lines = [f"Health (small: files below {human_bytes(health.small_below)}, half the target file size):"]
+    shown = sorted(health.partitions, key=lambda p: -p.small_files)[:HEALTH_PARTITIONS]
+    for p in sorted(shown, key=lambda p: [(c, v or "") for c, v in p.values]):
+        lines.append(f"  {partition_label(p.values)}: {plural(p.files, 'file')}, {human_bytes(p.bytes)}, "
+                     f"{p.small_files} small")
+    if len(health.partitions) > len(shown):
+        lines.append(f"  ... {plural(len(health.partitions) - len(shown), 'more partition')} (with fewer small files)")
+    since = f"{health.commits_since_checkpoint} log entr{'y' if health.commits_since_checkpoint == 1 else 'ies'}"
+    lines.append(f"  log: {since} since the last checkpoint (version {health.last_checkpoint})"
+                 if health.last_checkpoint is not None else f"  log: {since}, no checkpoint yet")
+    lines.append(f"  oldest reachable version: {health.oldest_version}")
     return lines
 
 

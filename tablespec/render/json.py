@@ -19,10 +19,13 @@ from tablespec.model.actions import (
     AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     RenameColumn,
     SetColumnComment,
@@ -34,7 +37,14 @@ from tablespec.model.actions import (
     Vacuum,
 )
 from tablespec.model.plan import Plan, plan_to_json
-from tablespec.render.common import human_bytes, load_summary, plural
+from tablespec.render.common import (
+    checkpoint_summary,
+    cleanup_summary,
+    human_bytes,
+    load_summary,
+    optimize_summary,
+    plural,
+)
 
 
 def render(plan: Plan) -> str:
@@ -68,6 +78,9 @@ HANDLERS: dict[type[Action], Callable[[Any], str]] = {
     AddConstraint: lambda a: f"add constraint {a.name} CHECK ({a.expression})",
     DropConstraint: lambda a: f"drop constraint {a.name}",
     LoadSource: lambda a: f"load {a.source} ({a.mode}): {load_summary(a)}",
+    Optimize: optimize_summary,
+    CleanupLog: cleanup_summary,
+    Checkpoint: checkpoint_summary,
     Vacuum: lambda a: f"vacuum {plural(a.files, 'file')}, {human_bytes(a.bytes)}"
     + (f" ({a.unsafe_files} still inside the time-travel window)" if a.unsafe_files else ""),
     RenameColumn: lambda a: f"rename column {a.old} to {a.new}",

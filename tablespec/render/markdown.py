@@ -15,11 +15,14 @@ from tablespec.model.actions import (
     AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     ColumnDef,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     RenameColumn,
     SetColumnComment,
@@ -32,7 +35,16 @@ from tablespec.model.actions import (
 )
 from tablespec.model.durations import human
 from tablespec.model.plan import Plan, TablePlan
-from tablespec.render.common import human_bytes, load_summary, plural, quote
+from tablespec.render.common import (
+    checkpoint_summary,
+    cleanup_summary,
+    human_bytes,
+    load_summary,
+    optimize_partitions,
+    optimize_summary,
+    plural,
+    quote,
+)
 from tablespec.render.text import refusal, summary
 
 Row = tuple[str, str]  # (marker, details in markdown)
@@ -147,6 +159,11 @@ def _vacuum(a: Vacuum) -> list[Row]:
     return [("!" if a.refused_reason else "-", text)]
 
 
+def _optimize(a: Optimize) -> list[Row]:
+    lines = [optimize_summary(a), *optimize_partitions(a)]
+    return [("~", "<br>".join(_cell(line.replace(" -> ", " → ")) for line in lines))]
+
+
 def _partitions(columns: tuple[str, ...]) -> str:
     return "(" + ", ".join(_code(c) for c in columns) + ")" if columns else "(none)"
 
@@ -164,8 +181,11 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Row]]] = {
     AddConstraint: lambda a: [("+", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     DropConstraint: lambda a: [("-", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     LoadSource: lambda a: [("+", f"load {_code(a.source)} ({a.mode}): {_cell(load_summary(a))}")],
+    Optimize: _optimize,
     Vacuum: _vacuum,
     RenameColumn: lambda a: [("!", f"rename column {_code(a.old)} → {_code(a.new)}")],
+    CleanupLog: lambda a: [("!" if a.refused_reason else "-", _cell(cleanup_summary(a)))],
+    Checkpoint: lambda a: [("+", _cell(checkpoint_summary(a)))],
     DropColumn: lambda a: [("!", f"drop column {_code(a.column)} {_code(a.type)}")],
     ChangeColumnType: lambda a: [("!", f"column {_code(a.column)}: {_code(a.old)} → {_code(a.new)} ({a.kind})")],
     TightenNullability: lambda a: [("!", f"column {_code(a.column)}: nullable → NOT NULL")],

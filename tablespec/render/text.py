@@ -14,11 +14,14 @@ from tablespec.model.actions import (
     AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     ColumnDef,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
     RelaxNullability,
     RenameColumn,
     SetColumnComment,
@@ -31,7 +34,16 @@ from tablespec.model.actions import (
 )
 from tablespec.model.durations import human
 from tablespec.model.plan import Plan, TablePlan
-from tablespec.render.common import human_bytes, load_summary, plural, quote
+from tablespec.render.common import (
+    checkpoint_summary,
+    cleanup_summary,
+    human_bytes,
+    load_summary,
+    optimize_partitions,
+    optimize_summary,
+    plural,
+    quote,
+)
 
 Line = tuple[str, str]  # (marker, text); marker " " continues the line above
 _COLORS = {"+": "32", "~": "33", "-": "31", "!": "1;31"}
@@ -118,6 +130,14 @@ def _vacuum(a: Vacuum) -> list[Line]:
     return _refused(a, text) if a.refused_reason else [("-", text)]
 
 
+def _optimize(a: Optimize) -> list[Line]:
+    return [("~", f"{optimize_summary(a)} [{a.risk}]"), *((" ", line) for line in optimize_partitions(a))]
+
+
+def _cleanup(a: CleanupLog) -> list[Line]:
+    return _refused(a, cleanup_summary(a)) if a.refused_reason else [("-", f"{cleanup_summary(a)} [{a.risk}]")]
+
+
 def _partitions(columns: tuple[str, ...]) -> str:
     return f"({', '.join(columns)})" if columns else "(none)"
 
@@ -139,8 +159,11 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Line]]] = {
     AddConstraint: lambda a: [("+", f"constraint {a.name} CHECK ({a.expression})")],
     DropConstraint: lambda a: [("-", f"constraint {a.name} CHECK ({a.expression})")],
     LoadSource: lambda a: [("+", f"load {a.source} ({a.mode}): {load_summary(a)}")],
+    Optimize: _optimize,
     Vacuum: _vacuum,
     RenameColumn: lambda a: _refused(a, f"rename column {a.old} -> {a.new}"),
+    CleanupLog: _cleanup,
+    Checkpoint: lambda a: [("+", f"{checkpoint_summary(a)} [{a.risk}]")],
     DropColumn: lambda a: _refused(a, f"drop column {a.column} {a.type}"),
     ChangeColumnType: lambda a: _refused(a, f"column {a.column}: {a.old} -> {a.new} ({a.kind})"),
     TightenNullability: lambda a: _refused(a, f"column {a.column}: nullable -> NOT NULL"),

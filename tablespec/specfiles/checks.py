@@ -11,6 +11,9 @@ from typing import Any
 
 from tablespec.errors import Problem
 from tablespec.model.durations import parse_duration
+from tablespec.model.features import guarded_feature
+from tablespec.model.keys import CHECKPOINT_INTERVAL
+from tablespec.model.sizes import parse_size
 from tablespec.model.spec import (
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
     DEFAULT_LOG_RETENTION_SECONDS,
@@ -60,6 +63,8 @@ def check_document(doc: Document) -> list[Problem]:
     _check_properties_and_retention(spec, add)
     _check_sources(spec, types, add)
     check_evolution(spec, types, add)
+    _check_maintenance(spec, types, add)
+    _check_features(spec, add)
     return problems
 
 
@@ -206,3 +211,53 @@ def _check_sources(spec: dict[str, Any], types: dict[str, Any], add: Any) -> Non
         if (merge.get("when_matched") == "ignore" and merge.get("when_not_matched") == "ignore"
                 and merge.get("when_not_matched_by_source", "keep") == "keep"):
             add(("sources", i, "merge"), "this merge changes nothing: every clause is ignore/keep")
+
+
+def _check_maintenance(spec: dict[str, Any], types: dict[str, Any], add: Any) -> None:
+    maintenance = spec.get("maintenance")
+    if not isinstance(maintenance, dict):
+        return
+    raw = spec.get("properties")
+    properties: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if "checkpoint_interval" in maintenance and CHECKPOINT_INTERVAL in properties:
+        add(("properties", CHECKPOINT_INTERVAL), f"property {CHECKPOINT_INTERVAL} is also set by maintenance.checkpoint_interval",
+            "remove it from properties: and keep maintenance.checkpoint_interval", key=True)
+    optimize = maintenance.get("optimize")
+    if not isinstance(optimize, dict):
+        return
+    size = optimize.get("target_file_size")
+    if isinstance(size, (str, int)) and not isinstance(size, bool):
+        try:
+            parse_size(size)
+        except ValueError as e:
+            add(("maintenance", "optimize", "target_file_size"), f"maintenance.optimize.target_file_size: {e}")
+    columns = optimize.get("z_order")
+    if not isinstance(columns, list):
+        return
+    partitions = {p.lower() for p in spec.get("partitioned_by") or () if isinstance(p, str)}
+    seen: set[str] = set()
+    for i, name in enumerate(columns):
+        if not isinstance(name, str):
+            continue
+        where = ("maintenance", "optimize", "z_order", i)
+        lowered = name.lower()
+        if lowered in seen:
+            add(where, f"z_order column {name!r} is listed twice")
+        seen.add(lowered)
+        if types and lowered not in types:
+            add(where, f"z_order column {name!r} is not one of the columns", "z_order names columns declared under columns:")
+        elif lowered in partitions:
+            add(where, f"z_order column {name!r} is a partition column; every file holds one value of it already",
+                "z-order by data columns that queries filter on")
+
+
+def _check_features(spec: dict[str, Any], add: Any) -> None:
+    """Refuse properties that turn on a table feature delta-rs 1.6 cannot write (model.features)."""
+    properties = spec.get("properties")
+    if not isinstance(properties, dict):
+        return
+    for key, value in properties.items():
+        found = guarded_feature(str(key), value)
+        if found is not None:
+            add(("properties", key), f"property {key} turns on the table feature {found.name}: {found.reason}",
+                found.hint, key=True)

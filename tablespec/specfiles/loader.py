@@ -15,10 +15,14 @@ from typing import Any
 from tablespec.config import DEFAULT_SPECS, Config, load_config
 from tablespec.errors import Location, Problem, SpecInvalid, UsageError
 from tablespec.model.durations import parse_duration
+from tablespec.model.keys import DEFAULT_MIN_SMALL_FILES, DEFAULT_TARGET_FILE_SIZE
+from tablespec.model.sizes import parse_size
 from tablespec.model.spec import (
     API_VERSION,
     ColumnSpec,
+    MaintenanceSpec,
     MergeSpec,
+    OptimizeSpec,
     RetentionSpec,
     SourceSpec,
     TableSpec,
@@ -197,6 +201,8 @@ def _explain(error: Any, doc: Document, table: str) -> list[Problem]:
     if validator == "propertyNames":
         return [Problem(doc.loc(path + (instance,), key=True), f"{where}: name {instance!r} is not allowed",
                         "constraint names are letters, digits and _, not starting with a digit", table=table)]
+    if validator == "minimum":
+        return [Problem(doc.loc(path), f"{where} must be at least {error.validator_value}, not {instance}", table=table)]
     if validator == "minItems":
         return [Problem(doc.loc(path), f"{where} must not be empty", table=table)]
     if validator == "minLength":
@@ -266,8 +272,22 @@ def _build(doc: Document, path: Path, config: Config) -> TableSpec:
             vacuum=retention.get("vacuum", deleted is not None),
         ),
         sources=tuple(_source(s, i, doc, spec_dir) for i, s in enumerate(value.get("sources") or ())),
+        maintenance=_maintenance(value.get("maintenance") or {}),
         loc=doc.loc(()),
         spec_hash=spec_hash(value),
+    )
+
+
+def _maintenance(raw: dict[str, Any]) -> MaintenanceSpec:
+    optimize = raw.get("optimize")
+    return MaintenanceSpec(
+        optimize=None if optimize is None else OptimizeSpec(
+            target_size=parse_size(optimize.get("target_file_size", DEFAULT_TARGET_FILE_SIZE)),
+            min_small_files=optimize.get("min_small_files", DEFAULT_MIN_SMALL_FILES),
+            z_order=tuple(optimize.get("z_order") or ()),
+        ),
+        checkpoint_interval=raw.get("checkpoint_interval"),
+        log_cleanup=bool(raw.get("log_cleanup", False)),
     )
 
 

@@ -20,11 +20,15 @@ from tablespec.model.actions import (
     AddStructFields,
     ChangeColumnType,
     ChangePartitioning,
+    Checkpoint,
+    CleanupLog,
     ColumnDef,
     CreateTable,
     DropColumn,
     DropConstraint,
     LoadSource,
+    Optimize,
+    PartitionWork,
     PendingFile,
     RelaxNullability,
     RenameColumn,
@@ -95,10 +99,17 @@ def golden_plan() -> Plan:
         LoadSource(customers, "snapshot", "overwrite", (PendingFile(c1, "changed"),)),
         LoadSource(customers, "updates", "merge", (
             PendingFile(f1, "already loaded"), PendingFile(f2, "changed"), PendingFile(f3, "new"))),
+        Optimize(customers, 134_217_728, (), (
+            PartitionWork((("country", "DE"),), 120, 9_437_184, 1),
+            PartitionWork((("country", None),), 9, 40_960, 1))),
         Vacuum(customers, 604800, 42, 123_456_789, 0),
+        CleanupLog(customers, 2_592_000, 40, 1, 39, 40, 0, 2_592_000),
+        Checkpoint(customers, 212, 52, 50),
     )))
     risky_vacuum = TablePlan("sales.events", "/warehouse/sales/events", 7, "sha256:3333333333333333", (
+        Optimize("sales.events", 1_000_000_000, ("customer_id",), (PartitionWork((), 3, 3000, 1),)),
         Vacuum("sales.events", 86400, 3, 3000, 2),
+        CleanupLog("sales.events", 86400, 5, 0, 4, 5, 5, 2_592_000),
     ))
     unchanged = TablePlan("sales.returns", "/warehouse/sales/returns", 4, "sha256:4444444444444444", ())
     tables = tuple(sorted((create, change, risky_vacuum, unchanged), key=lambda t: t.table))
@@ -151,7 +162,7 @@ def test_json_actions_carry_risk_reason_and_summary() -> None:
     drop = next(a for a in customers["actions"] if a["action"] == "DropColumn")
     assert drop["risk"] == "destructive" and "loses its data" in drop["reason"]
     assert drop["summary"] == "drop column legacy_id string"
-    assert data["summary"] == {"create": 1, "change": 2, "refused": 9}
+    assert data["summary"] == {"create": 1, "change": 2, "refused": 10}
 
 
 def test_no_changes_summary() -> None:
