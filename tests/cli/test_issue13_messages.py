@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from tablespec import DeltaTable
@@ -80,6 +79,11 @@ def test_secret_values_already_in_a_table_are_redacted_everywhere(project: Path,
         assert SECRET not in out + err, args
     code, out, _ = cli(capsys, "plan")
     assert "***" in out  # the description change is still shown, redacted
+    # files the CLI writes are redacted too: a saved plan (a CI artifact), an imported spec
+    assert cli(capsys, "plan", "--out", "plan.json")[0] == 0
+    assert cli(capsys, "import", "warehouse/demo/t", "--name", "demo.t", "--out", "imported.yaml")[0] == 0
+    for written in ("plan.json", "imported.yaml"):
+        assert SECRET not in (project / written).read_text(), written
 
 
 def test_secret_variable_is_refused_at_validate_with_its_line(project: Path, capsys: pytest.CaptureFixture[str],

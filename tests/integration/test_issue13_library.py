@@ -64,7 +64,8 @@ def test_create_with_constraints_is_one_commit(tmp_path: Path) -> None:
 def test_properties_leave_constraints_to_constraints(tmp_path: Path) -> None:
     t = DeltaTable(str(tmp_path / "c"), {})
     t.create(SCHEMA, properties={"delta.appendOnly": "false"}, constraints={"v_pos": "v >= 0"})
-    assert t.properties == {"delta.appendOnly": "false"}
+    assert t.properties["delta.appendOnly"] == "false"
+    assert not [k for k in t.properties if k.startswith("delta.constraints.")]
     assert t.constraints == {"v_pos": "v >= 0"}
 
 
