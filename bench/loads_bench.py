@@ -2,7 +2,7 @@
 BENCHMARKS.md, ``bench/writes.py`` and ``bench/merges.py``; the > 2 GB CSV memory case is part of
 ``writes`` in a full run). This entry point only delegates:
 
-    /tmp/venv/bin/python bench/loads_bench.py [--quick] [--json FILE]   # = python -m bench --only writes --only merges ...
+    python bench/loads_bench.py [--quick] [--json FILE]   # = python -m bench --only writes --only merges ...
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The plan benchmarks are now the ``plan`` group of ``python -m bench`` (see BENCHMARKS.md and
 ``bench/planning.py``). This entry point only delegates:
 
-    /tmp/venv/bin/python bench/plan_bench.py [--quick] [--json FILE]   # = python -m bench --only plan ...
+    python bench/plan_bench.py [--quick] [--json FILE]   # = python -m bench --only plan ...
 """
 
 from __future__ import annotations

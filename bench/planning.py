@@ -16,7 +16,7 @@ this process (plans read the log only; there is no memory to measure):
 
 The tables are built by tablespec (``apply`` creates them) and then grown with
 ``tablespec.DeltaTable.append`` carrying the app transactions a load of each file would carry
-(``tablespec.loadplan`` names them): the same log a real run leaves, built in seconds, not hours.
+(``tablespec.planning.exactly_once`` names them): the same log a real run leaves, built in seconds, not hours.
 Every plan is checked to have no changes, which also proves the bookkeeping was built right.
 """
 
@@ -74,10 +74,10 @@ def build_table(root: Path, group: str, name: str, commits: int, *, files: int, 
     import pyarrow as pa
 
     import tablespec
-    from tablespec import loadplan
+    from tablespec.planning import exactly_once as loadplan
     from tablespec.config import load_config
-    from tablespec.sources import discover
-    from tablespec.table import AppTransaction
+    from tablespec.sources.discover import discover
+    from tablespec.delta.table import AppTransaction
 
     data = root / "data" / name
     data.mkdir(parents=True, exist_ok=True)

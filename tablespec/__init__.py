@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from tablespec.model.keys import VERSION as __version__
 
 if TYPE_CHECKING:
-    from tablespec.applier import apply
-    from tablespec.loader import load_specs
-    from tablespec.planner import plan
-    from tablespec.table import DeltaTable
+    from tablespec.applying.applier import apply
+    from tablespec.specfiles.loader import load_specs
+    from tablespec.planning.planner import plan
+    from tablespec.delta.table import DeltaTable
 
 __all__ = ["DeltaTable", "__version__", "apply", "load_specs", "plan"]
 
 _LAZY = {
-    "DeltaTable": ("tablespec.table", "DeltaTable"),
-    "load_specs": ("tablespec.loader", "load_specs"),
-    "plan": ("tablespec.planner", "plan"),
-    "apply": ("tablespec.applier", "apply"),
+    "DeltaTable": ("tablespec.delta.table", "DeltaTable"),
+    "load_specs": ("tablespec.specfiles.loader", "load_specs"),
+    "plan": ("tablespec.planning.planner", "plan"),
+    "apply": ("tablespec.applying.applier", "apply"),
 }
 
 

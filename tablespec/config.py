@@ -1,10 +1,10 @@
 """Project configuration: where the project root and warehouse are, and how to reach storage.
 
-Precedence for the warehouse root (PRODUCT.md): ``--warehouse`` option, ``TABLESPEC_WAREHOUSE``,
+Precedence for the warehouse root (README, "Configuration and storage"): ``--warehouse`` option, ``TABLESPEC_WAREHOUSE``,
 ``warehouse:`` in ``tablespec.yaml``, else ``warehouse/`` in the project root. Storage settings and
 credentials come from the environment, optionally overridden by ``storage:`` in ``tablespec.yaml``
 (whose values may refer to ``${VAR}``). Secrets never leave this module unredacted: use
-:meth:`Config.redact` on anything that is printed or raised.
+:func:`redact` (with :meth:`Config.secrets`) on anything that is printed or raised.
 """
 
 from __future__ import annotations
@@ -41,8 +41,14 @@ _URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNO
 
 
 def is_secret_key(key: str) -> bool:
+    """The one secret detector: a setting or variable whose name says it holds a credential."""
     upper = key.upper()
     return any(marker in upper for marker in _SECRET_KEYS)
+
+
+def secret_values(settings: Mapping[str, str]) -> list[str]:
+    """The values of ``settings`` that are secrets (long enough to redact without mangling text)."""
+    return [v for k, v in settings.items() if is_secret_key(k) and v and len(v) >= 4]
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -106,18 +112,14 @@ class Config:
         return options
 
     def secrets(self) -> list[str]:
-        values = [v for k, v in self.env.items() if is_secret_key(k) and v and len(v) >= 4]
-        values += [v for k, v in self.storage.items() if is_secret_key(k) and v and len(v) >= 4]
-        return sorted(set(values), key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        """``text`` with every known secret and URL password replaced by ``***``."""
-        return redact(text, self.secrets())
+        """Every secret this configuration knows (environment and ``storage:``), longest first."""
+        return sorted(set(secret_values(self.env) + secret_values(self.storage)), key=len, reverse=True)
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:
+    """``text`` with every secret (default: the environment's) and URL password replaced by ``***``."""
     if secrets is None:
-        secrets = [v for k, v in os.environ.items() if is_secret_key(k) and v and len(v) >= 4]
+        secrets = secret_values(os.environ)
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
     return _URL_USERINFO.sub(lambda m: m.group("scheme") + "***@", text)

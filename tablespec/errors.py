@@ -6,7 +6,7 @@ one place (``tablespec.cli.errors``). Errors carry data, not only text, so calle
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -96,6 +96,14 @@ class TableNotFound(StorageError):
     """The table does not exist at its location (a state for plan, an error for read/show)."""
 
 
+class TableExists(StorageError):
+    """``create`` found a Delta table already at the location (another writer may have made it)."""
+
+
+class NoSuchVersion(StorageError):
+    """Time travel asked for a version or timestamp the table's log cannot give."""
+
+
 class DataError(TablespecError):
     """Source data does not fit the spec: names the file, column and rows (exit 1)."""
 
@@ -161,15 +169,6 @@ class ApprovalRequired(Refused):
 
 class UsageError(TablespecError):
     """Bad command-line usage that click itself did not catch (exit 64)."""
-
-
-@dataclass
-class TableFailure:
-    """One table's failure inside a multi-table run; the other tables carried on."""
-
-    table: str
-    error: TablespecError
-    details: dict[str, object] = field(default_factory=dict)
 
 
 def _v(version: int | None) -> str:

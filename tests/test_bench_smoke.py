@@ -1,6 +1,6 @@
 """The benchmark suite still runs: ``python -m bench --quick`` with every group, tiny sizes.
 
-Only that it works and reports every case — never how fast (STYLE.md: speed is measured by the
+Only that it works and reports every case — never how fast (BENCHMARKS.md: speed is measured by the
 benchmark suite, never asserted by a timed test).
 """
 

@@ -2,7 +2,7 @@
 
 Each command lives in its own module and imports heavy libraries only inside its body, so
 ``tablespec --help`` and ``tablespec validate`` never import deltalake, polars or pyarrow.
-Exit codes are decided in exactly one place, :func:`run` (PRODUCT.md, "Exit codes").
+Exit codes are decided in exactly one place, :func:`run` (README, "Exit codes").
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "history": ("tablespec.cli.inspect", "history", "Commits of a table, newest first."),
     "read": ("tablespec.cli.inspect", "read", "Rows of a table, now or at a past version."),
     "import": ("tablespec.cli.inspect", "import_", "Write a spec for an existing Delta table."),
+    "schema": ("tablespec.cli.schema", "schema", "Print the spec JSON Schema (draft-07, for editors)."),
 }
 
 
@@ -62,7 +63,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and turn every outcome into one of PRODUCT.md's exit codes."""
+    """Entry point: run the CLI and turn every outcome into one of the documented exit codes (README)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args or os.environ.get("TABLESPEC_DEBUG") == "1"
     try:

@@ -45,7 +45,8 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     and unsupported changes are refused (exit 4) unless allowed with --allow; nothing of a
     refused table is applied.
     """
-    from tablespec.applier import apply as run_apply
+    from tablespec.applying.applier import apply as run_apply
+    from tablespec.cli.flags import report_for_cli
     from tablespec.config import load_config
     from tablespec.render.apply_report import render_json, render_text
 
@@ -62,7 +63,8 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     )
     if bar is not None:
         bar.clear()
-    click.echo(render_json(report) if fmt == "json" else render_text(report))
+    shown = report_for_cli(report)
+    click.echo(render_json(shown) if fmt == "json" else render_text(shown))
     if report.failed:
         return ERROR
     if report.refused:

@@ -1,4 +1,4 @@
-"""Exit codes, mapped in one place (PRODUCT.md): errors 1, changes pending 2, invalid spec 3,
+"""Exit codes, mapped in one place (README, "Exit codes"): errors 1, changes pending 2, invalid spec 3,
 refused 4, usage 64. Library code raises; only this module knows the numbers."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from tablespec.cli.flags import for_cli
 from tablespec.config import redact
 from tablespec.errors import ConfigError, Refused, SpecInvalid, TablespecError, UsageError
 
@@ -42,7 +43,7 @@ def render_error(error: BaseException) -> None:
         click.echo("Interrupted.", err=True)
         return
     if isinstance(error, TablespecError):
-        text = str(error)
+        text = for_cli(str(error))
     else:
         text = f"unexpected {type(error).__name__}: {error}\n(run with --debug for the traceback)"
     click.echo(redact(f"Error: {text}"), err=True)

@@ -51,7 +51,7 @@ def resolve_target(target: str, specs: Sequence[str], warehouse: str | None) -> 
     config = load_config(warehouse=warehouse)
     if looks_like_uri(target):
         return _uri_target(target, config)
-    from tablespec.loader import check_specs
+    from tablespec.specfiles.loader import check_specs
 
     result = check_specs(list(specs) or None, config=config)
     for spec in result.specs:
@@ -95,7 +95,7 @@ def show(target: str, specs: tuple[str, ...], warehouse: str | None, fmt: str) -
     """Live state of a table, from its Delta log only: version, timestamps, schema, partitioning,
     properties, constraints, protocol and features, files and bytes, and the loads recorded for
     each source."""
-    from tablespec.inspect import describe
+    from tablespec.inspect.show import describe
 
     where = resolve_target(target, specs, warehouse)
     info = describe(where.uri, where.storage_options, name=where.name, sources=where.sources)
@@ -178,8 +178,8 @@ def describe_load(load: Any) -> str:
 def history(target: str, specs: tuple[str, ...], warehouse: str | None, limit: int | None, fmt: str) -> int:
     """Commits of a table, newest first: version, time, operation, who wrote it (engine, user,
     tablespec plan id and spec hash), rows and files added and removed."""
-    from tablespec.inspect import history as read_history
-    from tablespec.tableinfo import FORMAT_VERSION
+    from tablespec.inspect.show import history as read_history
+    from tablespec.model.tableinfo import FORMAT_VERSION
 
     where = resolve_target(target, specs, warehouse)
     commits = read_history(where.uri, where.storage_options, limit=limit, name=where.name)
@@ -235,7 +235,7 @@ def _by(commit: Any) -> str:
 def read(target: str, specs: tuple[str, ...], warehouse: str | None, version: int | None, as_of: str | None,
          limit: int | None, columns: str | None, where: str | None, fmt: str) -> int:
     """Rows of a table, now or at a past version (time travel with --version or --as-of)."""
-    from tablespec.inspect import read_rows
+    from tablespec.inspect.rows import read_rows
 
     if version is not None and as_of is not None:
         raise click.UsageError("give --version or --as-of, not both")
@@ -275,7 +275,7 @@ def _csv_ready(frame: Any) -> Any:
     """CSV cannot hold nested values or bytes: those columns become JSON / base64 text."""
     import polars as pl
 
-    from tablespec.inspect import json_value
+    from tablespec.inspect.rows import json_value
 
     changed = {}
     for name, dtype in frame.schema.items():
@@ -303,7 +303,7 @@ def import_(uri: str, name: str, location_as: str | None, out: str | None, force
     """Write a spec (YAML) for an existing Delta table, written by any engine. Planning it against
     the same table shows no changes; what the spec format cannot express is reported on stderr
     and as comments in the YAML."""
-    from tablespec.importer import import_spec
+    from tablespec.inspect.importer import import_spec
 
     where = _uri_target(uri, load_config(warehouse=warehouse))
     if out and os.path.exists(out) and not force:

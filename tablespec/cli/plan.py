@@ -1,6 +1,6 @@
 """``tablespec plan`` (spec vs live table) and ``tablespec diff`` (spec vs spec, no storage).
 
-Both print the same plan model in the same formats. Exit codes (PRODUCT.md): 0, or 2 with
+Both print the same plan model in the same formats. Exit codes (README): 0, or 2 with
 ``--detailed-exitcode`` when there are changes; 3 invalid spec; 4 for ``diff --fail-on`` when a
 change of that class (or worse) is found; 1 error; 64 usage.
 """
@@ -20,10 +20,10 @@ from tablespec.cli.common import format_option, paths_argument, table_option, wa
 from tablespec.cli.exitcodes import CHANGES_PENDING, OK, REFUSED
 from tablespec.config import DEFAULT_SPECS, load_config
 from tablespec.errors import UsageError
-from tablespec.loader import SPEC_SUFFIXES, load_specs
+from tablespec.specfiles.loader import SPEC_SUFFIXES, load_specs
 
 if TYPE_CHECKING:
-    from tablespec.actions import Plan
+    from tablespec.model.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 # --fail-on LEVEL fails on that class or a worse one.
@@ -50,7 +50,7 @@ def plan(paths: tuple[str, ...], tables: tuple[str, ...], fmt: str, out: str | N
     PATHS are spec files or folders (default: specs/ in the project root). Nothing is written,
     except the saved plan with --out.
     """
-    from tablespec.planner import plan as make_plan
+    from tablespec.planning.planner import plan as make_plan
 
     config = load_config(warehouse=warehouse)
     specs = load_specs(list(paths) or None, config=config, tables=tables)
@@ -75,8 +75,8 @@ def diff(specs: tuple[str, ...], against: str | None, tables: tuple[str, ...], f
     tables. OLD and NEW are spec files or folders; or use --against GIT_REF [PATH] to compare
     PATH with what it was at a git commit, branch or tag. No loads or vacuum are shown.
     """
-    from tablespec.diff import diff_specs
-    from tablespec.planner import new_plan
+    from tablespec.planning.diff import diff_specs
+    from tablespec.planning.planner import new_plan
 
     config = load_config(warehouse=warehouse)
     if against is None:

@@ -9,7 +9,7 @@ import click
 from tablespec.cli.common import format_option, paths_argument, warehouse_option
 from tablespec.cli.exitcodes import INVALID_SPEC, OK
 from tablespec.config import load_config
-from tablespec.loader import check_specs
+from tablespec.specfiles.loader import check_specs
 
 
 @click.command()

@@ -1,9 +1,9 @@
-"""Render an :class:`~tablespec.executor.ApplyReport`: text for people, JSON for machines.
+"""Render an :class:`~tablespec.applying.executor.ApplyReport`: text for people, JSON for machines.
 
-Its own dispatch table over action types (STYLE.md point 4): :data:`DONE` says in one line what
+Its own dispatch table over action types (a test checks every type has an entry): :data:`DONE` says in one line what
 an action did. Output is deterministic: tables sorted by name, actions in the order they ran.
 The JSON has a ``format_version`` and carries each action in the plan's JSON form
-(``tablespec.actions.to_json``), so a consumer can match it with the plan it approved.
+(``tablespec.model.actions.to_json``), so a consumer can match it with the plan it approved.
 """
 
 from __future__ import annotations
@@ -13,28 +13,47 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tablespec.actions import (
+from tablespec.model.actions import (
+
     Action,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
-    to_json,
+
 )
-from tablespec.executor import ApplyReport, TableReport
-from tablespec.render import human_bytes, plural
+
+from tablespec.model.plan import to_json
+from tablespec.model.report import ApplyReport, TableReport
+from tablespec.render.common import human_bytes, plural
 
 FORMAT_VERSION = 1
 

@@ -1,7 +1,7 @@
 """The plan as JSON (``format_version`` 1, documented in docs/plan.md).
 
-The body is :func:`tablespec.actions.plan_to_json`, so ``plan_from_json`` reads it back into an
-equal :class:`~tablespec.actions.Plan` (this is also what ``plan --out`` saves and ``apply --plan``
+The body is :func:`tablespec.model.actions.plan_to_json`, so ``plan_from_json`` reads it back into an
+equal :class:`~tablespec.model.plan.Plan` (this is also what ``plan --out`` saves and ``apply --plan``
 reads). On top, every action gets a one-line ``summary`` for tools that only show text (CI bots,
 chat notifications); readers of the plan ignore it.
 """
@@ -12,28 +12,46 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tablespec.actions import (
+from tablespec.model.actions import (
+
     Action,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
-    Plan,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
-    plan_to_json,
+
 )
-from tablespec.render import human_bytes, load_summary, plural
+
+from tablespec.model.plan import Plan, plan_to_json
+from tablespec.render.common import human_bytes, load_summary, plural
 
 
 def render(plan: Plan) -> str:

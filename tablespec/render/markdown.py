@@ -8,29 +8,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tablespec.actions import (
+from tablespec.model.actions import (
+
     Action,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     ColumnDef,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
-    Plan,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
-    TablePlan,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
+
 )
-from tablespec.render import human_bytes, load_summary, plural, quote, retention_text
+
+from tablespec.model.plan import Plan, TablePlan
+from tablespec.model.durations import human
+from tablespec.render.common import human_bytes, load_summary, plural, quote
 from tablespec.render.text import refusal, summary
 
 Row = tuple[str, str]  # (marker, details in markdown)
@@ -138,7 +158,7 @@ def _text_change(what: str, old: str | None, new: str | None) -> Row:
 
 def _vacuum(a: Vacuum) -> list[Row]:
     text = (f"vacuum {plural(a.files, 'file')}, {human_bytes(a.bytes)} "
-            f"(removed more than {retention_text(a.retention_seconds)} ago)")
+            f"(removed more than {human(a.retention_seconds)} ago)")
     if a.unsafe_files:
         text += f"; {a.unsafe_files} still inside the time-travel window"
     return [("!" if a.refused_reason else "-", text)]

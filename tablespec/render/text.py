@@ -7,29 +7,49 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tablespec.actions import (
+from tablespec.model.actions import (
+
     Action,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     ColumnDef,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
-    Plan,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
-    TablePlan,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
+
 )
-from tablespec.render import human_bytes, load_summary, plural, quote, retention_text
+
+from tablespec.model.plan import Plan, TablePlan
+from tablespec.model.durations import human
+from tablespec.render.common import human_bytes, load_summary, plural, quote
 
 Line = tuple[str, str]  # (marker, text); marker " " continues the line above
 _COLORS = {"+": "32", "~": "33", "-": "31", "!": "1;31"}
@@ -111,7 +131,7 @@ def refusal(a: Action) -> str:
 
 def _vacuum(a: Vacuum) -> list[Line]:
     text = (f"vacuum {plural(a.files, 'file')}, {human_bytes(a.bytes)} "
-            f"(removed from the table more than {retention_text(a.retention_seconds)} ago)")
+            f"(removed from the table more than {human(a.retention_seconds)} ago)")
     return _refused(a, text) if a.refused_reason else [("-", text)]
 
 

@@ -146,7 +146,7 @@ def test_read_formats(project, capsys):
 
 
 def test_read_default_limit_for_table_format(tmp_path, capsys):
-    from tablespec.table import DeltaTable
+    from tablespec.delta.table import DeltaTable
 
     uri = str(tmp_path / "big")
     table = tablespec_table(uri)
@@ -298,8 +298,8 @@ def test_apply_then_show_history_and_import(tmp_path, capsys, monkeypatch):
     import pyarrow.parquet as pq
 
     from tablespec.config import load_config
-    from tablespec.loader import load_specs
-    from tablespec.planner import plan
+    from tablespec.specfiles.loader import load_specs
+    from tablespec.planning.planner import plan
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TABLESPEC_WAREHOUSE", raising=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tablespec.actions import plan_from_json
+from tablespec.model.plan import plan_from_json
 from tablespec.cli import run
 
 SPEC = """\
@@ -46,7 +46,7 @@ def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def create_table(proj: Path) -> None:
-    from tablespec.table import DeltaTable
+    from tablespec.delta.table import DeltaTable
 
     schema = pa.schema([pa.field("order_id", pa.int64(), nullable=False), pa.field("amount", pa.decimal128(18, 2))])
     DeltaTable(str(proj / "warehouse" / "sales" / "orders"), {}).create(

@@ -30,3 +30,7 @@ def test_validate_imports_nothing_heavy() -> None:
 
 def test_help_imports_nothing_heavy() -> None:
     assert _imported_after(["--help"], SPECS.parent) == set()
+
+
+def test_schema_imports_nothing_heavy() -> None:
+    assert _imported_after(["schema"], SPECS.parent) == set()

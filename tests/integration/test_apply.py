@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from tablespec.cli import run
-from tablespec.table import DeltaTable
+from tablespec.delta.table import DeltaTable
 
 BASE = """\
 apiVersion: tablespec/v1
@@ -310,8 +310,8 @@ def test_rewrite_undone_when_another_writer_slipped_in(tmp_path: Path, monkeypat
     """delta-rs lets an overwrite commit over a concurrent append without a conflict; the row
     count shows it, and the rewrite is undone (restore to the version just before it), keeping the
     other writer's rows, and reported as a conflict."""
-    from tablespec import rewrite
-    from tablespec.actions import DropColumn
+    from tablespec.applying import rewrite
+    from tablespec.model.actions import DropColumn
     from tablespec.errors import ConcurrentModification
 
     uri = str(tmp_path / "t")
@@ -343,7 +343,7 @@ def test_library_apply_with_specs_and_approval(tmp_path: Path) -> None:
     import tablespec
     from tablespec.config import load_config
     from tablespec.errors import ApprovalRequired
-    from tablespec.loader import load_specs
+    from tablespec.specfiles.loader import load_specs
 
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "items.yaml").write_text(BASE)
@@ -404,3 +404,35 @@ def test_storage_settings_from_tablespec_yaml_reach_s3_sources(
     table = DeltaTable(str(tmp_path / "wh" / "shop" / "prices"), {})
     assert sorted(r["price"] for r in table.read().collect().to_dicts()) == [10, 20]
     assert run(["plan", "--detailed-exitcode"]) == 0
+
+
+def test_apply_runs_actions_in_the_order_the_plan_lists_them(tmp_path: Path) -> None:
+    """What a reviewer sees is what runs (issue 12): apply, recording each action as it is done
+    through the ``after_action`` seam, runs exactly the plan's actions in the plan's order — here a
+    change that touches every schema rank (drop a constraint, add a column, change a type, drop a
+    column) plus metadata, a new constraint and a property."""
+    import tablespec
+    from tablespec.config import load_config
+
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "tablespec.yaml").write_text(f"warehouse: {tmp_path / 'warehouse'}\n")
+    (root / "specs" / "items.yaml").write_text(BASE)
+    config = load_config(start=root)
+    assert tablespec.apply(root / "specs", config=config).ok
+    (root / "specs" / "items.yaml").write_text(
+        BASE.replace("  - {name: label, type: string}\n", "  - {name: note, type: string}\n")
+        .replace("{name: price, type: integer}", "{name: price, type: long}")
+        .replace("description: Items on sale", "description: Items")
+        .replace("  price_positive: price > 0\n", "  id_positive: id > 0\n")
+        .replace('delta.appendOnly: "false"', 'delta.appendOnly: "false"\n  owner: shop')
+    )
+    planned = tablespec.plan(tablespec.load_specs([root / "specs"], config=config), config=config).tables[0].actions
+    assert {type(a).__name__ for a in planned} >= {"DropConstraint", "AddColumns", "ChangeColumnType", "DropColumn",
+                                                    "SetDescription", "SetProperties", "AddConstraint"}
+    done: list[object] = []
+    report = tablespec.apply(root / "specs", config=config, allow=("rewrite", "destructive"),
+                             after_action=lambda table, action: done.append(action))
+    assert report.ok, report
+    assert tuple(done) == planned
+    assert report.tables[0].actions == planned

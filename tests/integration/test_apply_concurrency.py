@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tablespec.table import DeltaTable
+from tablespec.delta.table import DeltaTable
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED_ROWS = {"crm/customers": 50, "sales/orders": 75, "web/events": 120}  # the example data

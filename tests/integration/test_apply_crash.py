@@ -4,9 +4,9 @@ Each Delta commit is atomic, and every load commit carries the app transactions 
 files it loaded, so whatever point the process dies at, the tables are readable, a re-run
 finishes the job without loading anything twice, and planning again shows no changes.
 
-Where to kill: the executor's test hook ``TABLESPEC_TEST_PAUSE_AFTER=<ActionType>[@table]``
-makes the process touch ``TABLESPEC_TEST_PAUSE_MARKER`` and sleep right after that action; the
-test waits for the marker and kills. One case kills without the hook, as soon as a merge has
+Where to kill: ``tests/fixtures/paused_apply.py POINT MARKER`` runs ``tablespec.apply`` with an
+``after_action`` callback that touches MARKER and sleeps right after the action POINT
+(``<ActionType>[@table]``); the test waits for the marker and kills. One case kills without the hook, as soon as a merge has
 committed its first file (watching the Delta log), i.e. in the middle of a load.
 """
 
@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tablespec.table import DeltaTable
+from tablespec.delta.table import DeltaTable
 
 REPO = Path(__file__).resolve().parents[2]
+PAUSED_APPLY = REPO / "tests" / "fixtures" / "paused_apply.py"
 EXPECTED_ROWS = {"crm/customers": 50, "sales/orders": 75, "web/events": 120}
 
 pytestmark = pytest.mark.slow
@@ -40,6 +41,13 @@ def _project(tmp_path: Path) -> tuple[Path, str]:
 def _start(root: Path, warehouse: str, *args: str, **env: str) -> subprocess.Popen[str]:
     full = {**os.environ, "TABLESPEC_WAREHOUSE": warehouse, **env}
     return subprocess.Popen([sys.executable, "-m", "tablespec", *args], cwd=root, env=full, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+
+def _start_paused(root: Path, warehouse: str, point: str, marker: Path) -> subprocess.Popen[str]:
+    """apply, stopping for good right after ``point`` (see the module docstring)."""
+    full = {**os.environ, "TABLESPEC_WAREHOUSE": warehouse}
+    return subprocess.Popen([sys.executable, str(PAUSED_APPLY), point, str(marker)], cwd=root, env=full, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 
 
@@ -91,8 +99,7 @@ def _recover(root: Path, warehouse: str) -> None:
 def test_killed_after_an_action_then_rerun(tmp_path: Path, point: str) -> None:
     root, warehouse = _project(tmp_path)
     marker = tmp_path / "paused"
-    proc = _start(root, warehouse, "apply", "--auto-approve",
-                  TABLESPEC_TEST_PAUSE_AFTER=point, TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    proc = _start_paused(root, warehouse, point, marker)
     _kill_when(proc, marker.exists)
     _recover(root, warehouse)
 
@@ -102,8 +109,7 @@ def test_killed_after_a_load_on_s3(tmp_path: Path, s3_bucket: str) -> None:
     root, _ = _project(tmp_path)
     warehouse = f"s3://{s3_bucket}/warehouse"
     marker = tmp_path / "paused"
-    proc = _start(root, warehouse, "apply", "--auto-approve",
-                  TABLESPEC_TEST_PAUSE_AFTER="LoadSource@sales.orders", TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    proc = _start_paused(root, warehouse, "LoadSource@sales.orders", marker)
     _kill_when(proc, marker.exists)
     _recover(root, warehouse)
 
@@ -126,8 +132,7 @@ def test_killed_while_evolving_then_rerun(tmp_path: Path) -> None:
     spec.write_text(spec.read_text().replace("  - name: signed_up_at\n", "  - name: tier\n    type: string\n"
                                              "  - name: signed_up_at\n").replace("log: 30 days", "log: 60 days"))
     marker = tmp_path / "paused"
-    proc = _start(root, warehouse, "apply", "--auto-approve",
-                  TABLESPEC_TEST_PAUSE_AFTER="AddColumns@crm.customers", TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    proc = _start_paused(root, warehouse, "AddColumns@crm.customers", marker)
     _kill_when(proc, marker.exists)
     _recover(root, warehouse)
     customers = _table(warehouse, "crm/customers")
@@ -149,8 +154,7 @@ def test_killed_between_create_and_seed_load_seeds_once(tmp_path: Path) -> None:
     )
     warehouse = str(tmp_path / "warehouse")
     marker = tmp_path / "paused"
-    proc = _start(root, warehouse, "apply", "--auto-approve",
-                  TABLESPEC_TEST_PAUSE_AFTER="CreateTable", TABLESPEC_TEST_PAUSE_MARKER=str(marker))
+    proc = _start_paused(root, warehouse, "CreateTable", marker)
     _kill_when(proc, marker.exists)
     table = _table(warehouse, "lab/seeded")
     assert table.read().collect().height == 0  # created, not yet seeded

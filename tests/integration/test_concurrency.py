@@ -22,7 +22,7 @@ import pyarrow as pa
 import pytest
 
 from tablespec.errors import ConcurrentModification
-from tablespec.table import DeltaTable
+from tablespec.delta.table import DeltaTable
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ APPEND_WORKER = textwrap.dedent(
     """
     import sys
     import pyarrow as pa
-    from tablespec.table import DeltaTable
+    from tablespec.delta.table import DeltaTable
 
     uri, writer, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     table = DeltaTable(uri)
@@ -48,7 +48,7 @@ MERGE_WORKER = textwrap.dedent(
     import json, sys
     import pyarrow as pa
     from tablespec.errors import ConcurrentModification
-    from tablespec.table import DeltaTable
+    from tablespec.delta.table import DeltaTable
 
     uri, rounds = sys.argv[1], int(sys.argv[2])
     table = DeltaTable(uri)
@@ -198,11 +198,11 @@ def test_existing_commit_is_never_overwritten(table_uri: str, request: pytest.Fi
 # be called from a callback it is itself running (one tokio runtime per process).
 
 OTHER_APPEND = (
-    "from tablespec.table import DeltaTable; import pyarrow as pa, sys; "
+    "from tablespec.delta.table import DeltaTable; import pyarrow as pa, sys; "
     "DeltaTable(sys.argv[1]).append(pa.table({'writer': [2], 'seq': [9]}))"
 )
 OTHER_MERGE = (
-    "from tablespec.table import DeltaTable; import pyarrow as pa, sys; "
+    "from tablespec.delta.table import DeltaTable; import pyarrow as pa, sys; "
     "DeltaTable(sys.argv[1]).merge(pa.table({'writer': [0], 'seq': [0]}), keys=['writer', 'seq'], "
     "when_matched='delete')"
 )

@@ -20,9 +20,9 @@ from fixtures.helpers import (
 
 from tablespec.config import load_config
 from tablespec.errors import UsageError
-from tablespec.importer import import_spec
-from tablespec.inspect import describe
-from tablespec.loader import check_specs
+from tablespec.inspect.importer import import_spec
+from tablespec.inspect.show import describe
+from tablespec.specfiles.loader import check_specs
 
 
 def write_project(tmp_path, text: str, name: str = "t.yaml") -> tuple[str, object]:
@@ -59,7 +59,7 @@ def assert_matches_log(spec, uri: str, storage_options=None) -> None:
 
 
 def assert_plans_clean(spec, config) -> None:
-    plan_module = pytest.importorskip("tablespec.planner", reason="tablespec.plan has not landed yet")
+    plan_module = pytest.importorskip("tablespec.planning.planner", reason="tablespec.plan has not landed yet")
     plan = plan_module.plan((spec,), config=config)
     assert not plan.has_changes, [a for t in plan.tables for a in t.actions]
 
@@ -165,7 +165,7 @@ def test_retention_kept_verbatim_when_it_would_not_round_trip(tmp_path):
 
 
 def test_engine_managed_properties_are_left_out(tmp_path):
-    from tablespec.importer import build_spec
+    from tablespec.inspect.importer import build_spec
 
     result = build_spec(
         name="x.y", location="/t", description=None, features=set(), version=3, source="/t",

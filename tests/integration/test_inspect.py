@@ -1,4 +1,4 @@
-"""show / history / read (tablespec.inspect) against real tables: written by tablespec, by plain
+"""show / history / read (tablespec.inspect.show) against real tables: written by tablespec, by plain
 deltalake, and by "other engines" (hand-made fixtures: Spark column mapping with a rename and a
 checkpoint, deletion vectors, generated and identity columns, a variant column), on local folders
 and on the moto S3 server. Every test also proves the table was not written to."""
@@ -20,8 +20,9 @@ from fixtures.helpers import (
 )
 
 from tablespec.errors import NotADeltaTable, TableNotFound, UsageError
-from tablespec.inspect import describe, history, read_rows
-from tablespec.table import NoSuchVersion
+from tablespec.inspect.rows import read_rows
+from tablespec.inspect.show import describe, history
+from tablespec.errors import NoSuchVersion
 
 
 @pytest.fixture
@@ -102,8 +103,8 @@ def test_many_commits_with_checkpoints_and_log_cleanup(tmp_path):
     table = tablespec_table(uri)
     from fixtures.helpers import orders
 
-    from tablespec.loadplan import PREFIX
-    from tablespec.table import AppTransaction
+    from tablespec.planning.exactly_once import PREFIX
+    from tablespec.delta.table import AppTransaction
 
     for i in range(25):
         table.append(orders([100 + i]), app_transactions=[AppTransaction(f"{PREFIX}/hourly/content/{i:064x}", 1)])
@@ -277,7 +278,7 @@ def test_missing_table_on_s3(s3_bucket, s3_storage_options):
         describe(f"s3://{s3_bucket}/nothing", s3_storage_options)
 
 
-# --- the log reader (tablespec.deltalog) on layouts delta-rs does not write ----------------------
+# --- the log reader (tablespec.delta.log) on layouts delta-rs does not write ----------------------
 
 
 def _log_fs(tmp_path, files: dict[str, str]):
@@ -292,7 +293,7 @@ def _log_fs(tmp_path, files: dict[str, str]):
 
 
 def test_log_listing_multipart_v2_and_cleanup(tmp_path):
-    from tablespec import deltalog
+    from tablespec.delta import log as deltalog
 
     v = "{:020d}".format
     fs = _log_fs(tmp_path, {
@@ -311,7 +312,7 @@ def test_log_listing_multipart_v2_and_cleanup(tmp_path):
 def test_app_transactions_from_a_v2_json_checkpoint(tmp_path):
     import json as js
 
-    from tablespec import deltalog
+    from tablespec.delta import log as deltalog
 
     v = "{:020d}".format
     line = js.dumps

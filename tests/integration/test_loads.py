@@ -15,14 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tablespec import loadplan
-from tablespec import types as T
-from tablespec.actions import LoadSource
+from tablespec.planning import exactly_once as loadplan
+from tablespec.delta.arrow import arrow_field
+from tablespec.model.actions import LoadSource
 from tablespec.errors import DataError
-from tablespec.loads import LoadOutcome, LoadProgress, execute_load, seed_transactions
-from tablespec.sources import discover
-from tablespec.spec import ColumnSpec, MergeSpec, SourceSpec, TableSpec
-from tablespec.table import DeltaTable
+from tablespec.loads.execute import LoadOutcome, LoadProgress, execute_load, seed_transactions
+from tablespec.sources.discover import discover
+from tablespec.model.spec import ColumnSpec, MergeSpec, SourceSpec, TableSpec
+from tablespec.delta.table import DeltaTable
 
 META = {"tablespec.plan_id": "test-plan", "tablespec.spec_hash": "sha256:test"}
 COLUMNS = (ColumnSpec("id", "long", False), ColumnSpec("v", "string"), ColumnSpec("dt", "date"))
@@ -45,7 +45,7 @@ def make_spec(uri: str, data: Path | str, *, mode: str = "append", columns: tupl
 
 def create(spec: TableSpec) -> DeltaTable:
     """Create the table as apply does: the create commit carries the seed markers."""
-    schema = pa.schema([pa.field(c.name, T.to_arrow(T.parse_type(c.type)), c.nullable) for c in spec.columns])
+    schema = pa.schema([arrow_field(c.name, c.type, nullable=c.nullable) for c in spec.columns])
     table = DeltaTable(spec.uri, name=spec.name)
     seeds = seed_transactions(spec)
     if "app_transactions" in inspect.signature(table.create).parameters:
@@ -139,8 +139,8 @@ def test_execute_load_rechecks_before_committing(tmp_path: Path) -> None:
     table = create(spec)
     action = plan(table, spec)
     assert action is not None
-    execute_load(table, spec, action, commit_metadata=META)
-    again = execute_load(table, spec, action, commit_metadata=META)
+    execute_load(table, spec, action, commit_metadata=META, storage_options={})
+    again = execute_load(table, spec, action, commit_metadata=META, storage_options={})
     assert (again.files, again.skipped, again.version) == (0, 1, None)
     assert table.version == 1 and rows(table, "id") == [(1,)]
 
@@ -153,7 +153,7 @@ def test_file_changed_after_the_plan_is_recorded_as_loaded(tmp_path: Path) -> No
     action = plan(table, spec)
     csv(data, "a.csv", "1,a,2026-01-01", "2,b,2026-01-02")  # edited between plan and apply
     assert action is not None
-    execute_load(table, spec, action, commit_metadata=META)
+    execute_load(table, spec, action, commit_metadata=META, storage_options={})
     assert rows(table, "id") == [(1,), (2,)]
     assert plan(table, spec) is None  # what was loaded is what was recorded
 
@@ -205,7 +205,7 @@ def test_create_source_added_to_an_existing_table_loads_nothing(tmp_path: Path) 
     stale = loadplan.plan_load(spec.name, spec.sources[0], discover(spec.sources[0], storage_options={}), {},
                                table_exists=False)  # fmt: skip
     assert stale is not None
-    assert execute_load(table, spec, stale, commit_metadata=META).files == 0
+    assert execute_load(table, spec, stale, commit_metadata=META, storage_options={}).files == 0
     assert table.version == 0
 
 
@@ -390,7 +390,7 @@ def test_bad_files_write_nothing(table_uri: str, tmp_path: Path, mode: str, name
 
 
 def test_error_late_in_a_large_file_aborts_the_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tablespec import sourceread
+    from tablespec.sources import read as sourceread
 
     monkeypatch.setattr(sourceread, "BATCH_ROWS", 1000)  # many batches reach deltalake before the bad one
     data = tmp_path / "data"
@@ -449,7 +449,7 @@ def test_two_appliers_racing_load_each_file_once(table_uri: str, tmp_path: Path,
 
     def run(i: int) -> None:
         barrier.wait()
-        outcomes[i] = execute_load(tables[i], spec, actions[i], commit_metadata=META)  # type: ignore[arg-type]
+        outcomes[i] = execute_load(tables[i], spec, actions[i], commit_metadata=META, storage_options={})  # type: ignore[arg-type]
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(3)]
     for t in threads:
@@ -469,7 +469,7 @@ def test_two_appliers_racing_load_each_file_once(table_uri: str, tmp_path: Path,
 
 @pytest.fixture
 def streamed_merge(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tablespec import loadmerge
+    from tablespec.loads import merge_prep as loadmerge
 
     monkeypatch.setattr(loadmerge, "IN_MEMORY_BYTES", 0)  # every file takes the two-pass, streamed path
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tablespec.table import DeltaTable
+from tablespec.delta.table import DeltaTable
 
 pytestmark = pytest.mark.slow
 
@@ -28,11 +28,11 @@ ROWS = 50
 
 CHILD = r"""
 import json, sys, time
-from tablespec import loadplan
-from tablespec.loads import execute_load
-from tablespec.sources import discover
-from tablespec.spec import ColumnSpec, MergeSpec, SourceSpec, TableSpec
-from tablespec.table import DeltaTable
+from tablespec.planning import exactly_once as loadplan
+from tablespec.loads.execute import execute_load
+from tablespec.sources.discover import discover
+from tablespec.model.spec import ColumnSpec, MergeSpec, SourceSpec, TableSpec
+from tablespec.delta.table import DeltaTable
 
 args = json.loads(sys.argv[1])
 merge = MergeSpec(keys=("id",)) if args["mode"] == "merge" else None
@@ -55,7 +55,7 @@ def progress(event):
     time.sleep(args["pause"])
 
 if action is not None:
-    outcome = execute_load(table, spec, action, commit_metadata={}, progress=progress)
+    outcome = execute_load(table, spec, action, commit_metadata={}, progress=progress, storage_options={})
     print("outcome", outcome.files, outcome.version, flush=True)
 print("exit", flush=True)
 """

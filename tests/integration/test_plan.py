@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tablespec import loadplan
-from tablespec.actions import (
+from tablespec.planning import exactly_once as loadplan
+from tablespec.model.actions import (
     AddColumns,
     ColumnDef,
     CreateTable,
@@ -24,13 +24,13 @@ from tablespec.actions import (
     Vacuum,
 )
 from tablespec.config import Config, load_config
-from tablespec.diff import MANAGED_KEY, desired_properties
+from tablespec.planning.diff import MANAGED_KEY, desired_properties
 from tablespec.errors import NotADeltaTable, StorageError
-from tablespec.loader import load_specs
-from tablespec.observe import PER_ID_LOOKUPS, observe, observe_uri
-from tablespec.planner import plan, plan_table
-from tablespec.spec import RetentionSpec, TableSpec
-from tablespec.table import AppTransaction, DeltaTable
+from tablespec.specfiles.loader import load_specs
+from tablespec.planning.observe import PER_ID_LOOKUPS, observe, observe_uri
+from tablespec.planning.planner import plan, plan_table
+from tablespec.model.spec import RetentionSpec, TableSpec
+from tablespec.delta.table import AppTransaction, DeltaTable
 
 SPEC = """\
 apiVersion: tablespec/v1
@@ -191,6 +191,28 @@ def test_a_folder_that_is_not_a_delta_table_is_a_clear_error(tmp_path: Path) -> 
     assert "sales.orders" in str(caught.value) and spec.uri in str(caught.value)
 
 
+def test_show_and_plan_agree_on_a_bare_delta_log(tmp_path: Path) -> None:
+    """A folder holding only an empty ``_delta_log/`` (another writer is creating the table right
+    now) is an absent table to every command: plan proposes creating it, and show, history, read
+    and import say it does not exist — not "holds files but no Delta log". They once disagreed,
+    each with its own copy of the check (issue 12); now both ask tablespec.delta.handle."""
+    from tablespec.errors import TableNotFound
+    from tablespec.inspect.rows import read_rows
+    from tablespec.inspect.show import describe, history
+    from tablespec.model.actions import CreateTable
+
+    spec, config = orders_spec(tmp_path)
+    os.makedirs(os.path.join(spec.uri, "_delta_log"))
+    [table_plan] = plan([spec], config=config).tables
+    assert table_plan.observed_version is None and isinstance(table_plan.actions[0], CreateTable)
+    from tablespec.inspect.importer import import_spec
+
+    for call in (describe, history, read_rows, import_spec):
+        with pytest.raises(TableNotFound) as caught:
+            call(spec.uri, {}, name=spec.name)
+        assert not isinstance(caught.value, NotADeltaTable) and "does not exist" in caught.value.message
+
+
 def test_many_tables_are_planned_concurrently_in_name_order(tmp_path: Path) -> None:
     names = [f"t.n{i}" for i in (5, 3, 9, 1, 7, 2)]
     config = project(tmp_path, {n: SPEC.format(name=n, location=n.replace(".", "/")) for n in names})
@@ -236,7 +258,7 @@ def test_a_source_plans_new_files_and_skips_loaded_ones(tmp_path: Path) -> None:
     assert isinstance(load, LoadSource) and [f.reason for f in load.files] == ["new", "new"]
     assert [f.rows for f in load.files] == [10, 20]  # parquet footers, no scan
 
-    from tablespec.sources import discover
+    from tablespec.sources.discover import discover
 
     first = discover(spec.sources[0], storage_options={})[0]
     marks = loadplan.app_ids_for(spec.sources[0], [first])

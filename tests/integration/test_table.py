@@ -22,7 +22,7 @@ from tablespec.errors import (
     SchemaMismatch,
     TableNotFound,
 )
-from tablespec.table import AppTransaction, DeltaTable, NoSuchVersion, TableExists
+from tablespec.delta.table import AppTransaction, DeltaTable, NoSuchVersion, TableExists
 
 SCHEMA = pa.schema(
     [

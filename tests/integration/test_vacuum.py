@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tablespec.cli import run
-from tablespec.table import DeltaTable, NoSuchVersion
+from tablespec.delta.table import DeltaTable, NoSuchVersion
 
 SPEC = """\
 apiVersion: tablespec/v1
@@ -144,9 +144,10 @@ def test_vacuum_never_runs_shorter_than_the_tables_own_retention(lab: Lab) -> No
     """Another writer raised delta.deletedFileRetentionDuration after the plan: the planned vacuum
     (2 seconds) would now undercut the table's own promise, so it is refused and deletes nothing."""
     from tablespec import apply
-    from tablespec.actions import Plan, TablePlan, Vacuum
+    from tablespec.model.actions import Vacuum
+    from tablespec.model.plan import Plan, TablePlan
     from tablespec.config import load_config
-    from tablespec.loader import load_specs
+    from tablespec.specfiles.loader import load_specs
 
     lab.spec(log="2 seconds")
     first = _load(lab, "a", "b")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tablespec.casting import TIMESTAMP_FORMATS, _FirstFormat, _IsoFastPath, _timestamp_parser
+from tablespec.sources.casting import TIMESTAMP_FORMATS, _FirstFormat, _IsoFastPath, _timestamp_parser
 
 BATCHES = [
     ["2026-01-01T10:00:00Z", "2026-01-01 10:00:00+02:00", "2026-01-01T10:00:00.123456+0000", None],  # all offsets

@@ -72,7 +72,7 @@ def test_config_file_storage_refers_to_env(tmp_path: Path) -> None:
     config = load_config(start=tmp_path, env={"MY_SECRET": "hunter22"})
     assert config.storage_options("s3://b/t")["AWS_SECRET_ACCESS_KEY"] == "hunter22"
     assert config.storage_options("s3://b/t")["AWS_ALLOW_HTTP"] == "true"
-    assert config.redact("failed with key hunter22") == "failed with key ***"
+    assert redact("failed with key hunter22", config.secrets()) == "failed with key ***"
 
 
 def test_config_file_errors(tmp_path: Path) -> None:

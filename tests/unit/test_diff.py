@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from tablespec import loadplan
-from tablespec.actions import (
+from tablespec.planning import exactly_once as loadplan
+from tablespec.model.actions import (
     AddColumns,
     AddConstraint,
     ChangeColumnType,
@@ -27,7 +27,7 @@ from tablespec.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.diff import (
+from tablespec.planning.diff import (
     MANAGED_KEY,
     classify_type_change,
     desired_properties,
@@ -37,8 +37,8 @@ from tablespec.diff import (
     same_value,
     state_from_spec,
 )
-from tablespec.spec import ColumnSpec, RetentionSpec, SourceSpec, TableSpec
-from tablespec.state import ColumnState, SourceFile, TableState, VacuumPreview, absent
+from tablespec.model.spec import ColumnSpec, RetentionSpec, SourceSpec, TableSpec
+from tablespec.model.state import ColumnState, SourceFile, TableState, VacuumPreview, absent
 
 T = "sales.orders"
 URI = "/w/sales/orders"
@@ -242,7 +242,7 @@ def test_removing_every_property_unsets_them_and_the_managed_key() -> None:
 
 
 def test_an_adopted_table_without_the_managed_key_shows_no_change_until_a_real_one() -> None:
-    # planning a spec written by `tablespec import` shows no changes (PRODUCT.md); the key rides
+    # planning a spec written by `tablespec import` shows no changes (the import promise); the key rides
     # along with the next real property change
     state = live(properties=(("delta.enableChangeDataFeed", "true"),))
     assert diff(spec(), state) == ()
@@ -365,8 +365,10 @@ def test_everything_at_once_comes_out_in_phase_order() -> None:
     state = live(vacuum=VacuumPreview(604800, files=1, bytes=5))
     files = {"daily": (SourceFile("/specs/data/a.csv", 1, "z"),)}
     kinds = [type(a).__name__ for a in diff(s, state, files)]
-    assert kinds == ["DropColumn", "AddColumns", "SetProperties", "UnsetProperties", "SetDescription",
-                     "DropConstraint", "LoadSource", "Vacuum"]
+    # the order apply runs them in (Action.order_key): a dropped constraint first, additive schema
+    # changes before rewrites, dropping a column last in the schema phase
+    assert kinds == ["DropConstraint", "AddColumns", "DropColumn", "SetProperties", "UnsetProperties",
+                     "SetDescription", "LoadSource", "Vacuum"]
 
 
 # --- spec vs spec ---------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tablespec import actions as A
-from tablespec.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
-from tablespec.handlers import HANDLERS
+from tablespec.model import actions as A
+from tablespec.model.plan import TablePlan, action_from_json
+from tablespec.applying.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
+from tablespec.applying.handlers import HANDLERS
 from tablespec.render.apply_report import DONE, render_json, render_text, report_to_json
 
 
@@ -21,8 +22,8 @@ def test_every_action_type_has_an_apply_report_line() -> None:
     assert set(DONE) == set(A.ACTION_TYPES)
 
 
-def _plan(*actions: A.Action) -> A.TablePlan:
-    return A.TablePlan(table="t", uri="/tmp/t", observed_version=3, spec_hash="h", actions=actions)
+def _plan(*actions: A.Action) -> TablePlan:
+    return TablePlan(table="t", uri="/tmp/t", observed_version=3, spec_hash="h", actions=actions)
 
 
 def _kinds(refusals: tuple) -> list[str]:
@@ -54,7 +55,7 @@ def test_metadata_and_write_actions_pass_the_guard() -> None:
 def test_rewrite_and_destructive_need_their_allow(action: A.Action, needs: str) -> None:
     refused = guard(_plan(*SAFE, action), ())
     assert _kinds(refused) == [type(action).__name__]
-    assert f"--allow {needs}" in refused[0].hint
+    assert f'allow=("{needs}",)' in refused[0].hint  # library words; the CLI shows --allow (test below)
     assert refused[0].reason == action.refused_reason
     other = "rewrite" if needs == "destructive" else "destructive"
     assert guard(_plan(action), (other,)) != ()
@@ -79,7 +80,7 @@ def test_vacuum_is_destructive_only_when_it_would_break_time_travel() -> None:
     assert safe.risk == "write" and guard(_plan(safe), ()) == ()
     assert unsafe.risk == "destructive"
     [refusal] = guard(_plan(unsafe), ())
-    assert "time travel" in refusal.reason and "--allow destructive" in refusal.hint
+    assert "time travel" in refusal.reason and 'allow=("destructive",)' in refusal.hint
     assert guard(_plan(unsafe), ("destructive",)) == ()
 
 
@@ -111,7 +112,7 @@ def test_commit_metadata_keys() -> None:
 
 def test_report_renders_every_status() -> None:
     refusal_action = A.DropColumn("b", column="x", type="long")
-    from tablespec.executor import Refusal
+    from tablespec.applying.executor import Refusal
 
     report = ApplyReport(
         plan_id="p1",
@@ -137,7 +138,20 @@ def test_report_renders_every_status() -> None:
     assert data["format_version"] == 1 and data["summary"] == {"applied": 1, "refused": 1, "failed": 1, "skipped": 1}
     assert data["tables"][0]["actions"][0]["action"] == "CreateTable"
     assert data["tables"][1]["refused"][0]["action"]["risk"] == "destructive"
-    assert A.action_from_json(data["tables"][0]["actions"][0]) == report.tables[0].actions[0]
+    assert action_from_json(data["tables"][0]["actions"][0]) == report.tables[0].actions[0]
     import json
 
     assert json.loads(render_json(report)) == data
+
+
+def test_the_cli_shows_library_arguments_as_flags() -> None:
+    """Library errors and reports say ``allow=("rewrite",)``; the CLI maps that to its flag."""
+    from tablespec.cli.flags import for_cli, report_for_cli
+    from tablespec.model.report import Refusal
+
+    assert for_cli('pass allow=("rewrite",) to do it') == "pass --allow rewrite to do it"
+    [refusal] = guard(_plan(A.DropColumn("t", column="x", type="long")), allow=())
+    report = ApplyReport("p", (TableReport("t", "/t", "refused", refused=(refusal,)),))
+    shown = report_for_cli(report)
+    assert "--allow destructive" in shown.tables[0].refused[0].hint and "allow=(" not in shown.tables[0].refused[0].hint
+    assert isinstance(shown.tables[0].refused[0], Refusal) and shown.tables[0].refused[0].action == refusal.action

@@ -6,7 +6,7 @@ import pytest
 
 from tablespec.config import load_config
 from tablespec.errors import SpecInvalid, UsageError
-from tablespec.loader import check_specs, load_specs
+from tablespec.specfiles.loader import check_specs, load_specs
 
 TWO_DOCS = """\
 apiVersion: tablespec/v1

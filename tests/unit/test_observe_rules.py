@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from tablespec.deltalog import AppTransaction
-from tablespec.observe import (
+from tablespec.delta.log import AppTransaction
+from tablespec.planning.observe import (
     live_transactions,
     log_retention_seconds,
     time_travel_start,
     unsafe_files,
     vacuum_retention_seconds,
 )
-from tablespec.spec import RetentionSpec
+from tablespec.model.spec import RetentionSpec
 
 DAY_MS = 86_400_000
 NOW = 100 * DAY_MS

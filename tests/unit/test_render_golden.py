@@ -13,33 +13,54 @@ from pathlib import Path
 
 import pytest
 
-from tablespec.actions import (
+from tablespec.model.actions import (
+
     ACTION_TYPES,
+
     AddColumns,
+
     AddConstraint,
+
     ChangeColumnType,
+
     ChangePartitioning,
+
     ColumnDef,
+
     CreateTable,
+
     DropColumn,
+
     DropConstraint,
+
     LoadSource,
+
     PendingFile,
-    Plan,
+
     RelaxNullability,
+
     SetColumnComment,
+
     SetDescription,
+
     SetProperties,
-    TablePlan,
+
     TightenNullability,
+
     UnsetProperties,
+
     Unsupported,
+
     Vacuum,
-    plan_from_json,
+
+    sort_actions,
+
 )
+
+from tablespec.model.plan import Plan, TablePlan, plan_from_json
 from tablespec.render import human_bytes, markdown, render, text, use_color
 from tablespec.render import json as json_renderer
-from tablespec.state import SourceFile
+from tablespec.model.state import SourceFile
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("TABLESPEC_UPDATE_GOLDEN") == "1"
@@ -65,7 +86,8 @@ def golden_plan() -> Plan:
         ),
         LoadSource(orders, "daily", "append", (PendingFile(f1, "new", 1000), PendingFile(f2, "new", 2500))),
     ))
-    change = TablePlan(customers, "s3://lake/prod/sales/customers", 12, "sha256:2222222222222222", (
+    # sort_actions: listed in the order apply runs them, as diff lists them in a real plan
+    change = TablePlan(customers, "s3://lake/prod/sales/customers", 12, "sha256:2222222222222222", sort_actions((
         ChangePartitioning(customers, ("country",), ("country", "region")),
         DropColumn(customers, "legacy_id", "string"),
         ChangeColumnType(customers, "score", "integer", "long", "widening"),
@@ -90,7 +112,7 @@ def golden_plan() -> Plan:
         LoadSource(customers, "updates", "merge", (
             PendingFile(f1, "already loaded"), PendingFile(f2, "changed"), PendingFile(f3, "new"))),
         Vacuum(customers, 604800, 42, 123_456_789, 0),
-    ))
+    )))
     risky_vacuum = TablePlan("sales.events", "/warehouse/sales/events", 7, "sha256:3333333333333333", (
         Vacuum("sales.events", 86400, 3, 3000, 2),
     ))
@@ -110,6 +132,13 @@ def check_golden(name: str, actual: str) -> None:
 @pytest.mark.parametrize(("fmt", "name"), [("text", "plan.txt"), ("json", "plan.json"), ("markdown", "plan.md")])
 def test_golden(fmt: str, name: str) -> None:
     check_golden(name, render(golden_plan(), fmt))
+
+
+def test_the_golden_plan_lists_actions_in_the_order_apply_runs_them() -> None:
+    from tablespec.applying.executor import execution_order
+
+    for table_plan in golden_plan().tables:
+        assert table_plan.actions == execution_order(table_plan.actions)
 
 
 def test_the_golden_plan_has_every_action_type() -> None:

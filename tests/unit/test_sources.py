@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from tablespec.errors import DataError, SpecInvalid
-from tablespec.sourceread import open_stream
-from tablespec.sources import _glob_regex, describe, discover, read_source, row_counts
-from tablespec.spec import ColumnSpec, SourceSpec, TableSpec
+from tablespec.sources.read import open_stream
+from tablespec.sources.discover import _glob_regex, describe, discover, parquet_rows
+from tablespec.model.spec import ColumnSpec, SourceSpec, TableSpec
 
 UTC = dt.timezone.utc
 
@@ -36,7 +36,7 @@ def src(path: Path | str, fmt: str = "csv", **kw: Any) -> SourceSpec:
 def read(path: Path, spec: TableSpec, fmt: str = "csv", **kw: Any) -> list[dict[str, Any]]:
     source = src(path, fmt, **kw)
     [file] = discover(source, storage_options={})
-    return read_source(source, file, spec, storage_options={}).read_all().to_pylist()
+    return open_stream(source, file, spec, storage_options={}).reader().read_all().to_pylist()
 
 
 def fails(path: Path, spec: TableSpec, fmt: str = "csv", **kw: Any) -> DataError:
@@ -107,8 +107,10 @@ def test_row_counts_from_parquet_footers(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": [1, 2, 3]}), tmp_path / "a.parquet")
     source = src(tmp_path / "*.parquet", "parquet")
     files = discover(source, storage_options={})
-    assert row_counts(source, files, storage_options={}) == {files[0].path: 3}
-    assert row_counts(src(tmp_path / "*.csv"), files, storage_options={}) == {}
+    assert parquet_rows(files[0], storage_options={}) == 3
+    (tmp_path / "b.csv").write_text("id\n1\n")
+    [csv] = discover(src(tmp_path / "*.csv"), storage_options={})
+    assert parquet_rows(csv, storage_options={}) is None  # not parquet: no footer, no count
 
 
 # --- typing -----------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def test_reader_schema_is_the_specs(tmp_path: Path) -> None:
     p.write_text("id\n1\n")
     source = src(p)
     [file] = discover(source, storage_options={})
-    reader = read_source(source, file, ALL_TYPES, storage_options={})
+    reader = open_stream(source, file, ALL_TYPES, storage_options={}).reader()
     assert reader.schema.names == [c.name for c in ALL_TYPES.columns]
     assert reader.schema.field("id").nullable is False
     assert reader.schema.field("attrs").type == pa.map_(pa.string(), pa.int32())
@@ -243,7 +245,7 @@ def test_first_five_shown_then_a_count(tmp_path: Path) -> None:
 
 
 def test_errors_past_the_first_batch_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tablespec import sourceread
+    from tablespec.sources import read as sourceread
 
     monkeypatch.setattr(sourceread, "BATCH_ROWS", 100)
     p = tmp_path / "a.csv"
@@ -363,7 +365,7 @@ def test_discover_and_read_s3(s3_server: Any, s3_bucket: str, s3_storage_options
     assert [f.path for f in files] == [f"s3://{s3_bucket}/in/2026/a.csv", f"s3://{s3_bucket}/in/b.csv"]
     md5 = hashlib.md5(b"id\n1\n").hexdigest()
     assert files[0].digest == f"etag:{md5}:5"
-    assert read_source(source, files[1], table(("id", "long")), storage_options=s3_storage_options).read_all().to_pylist() == [
+    assert open_stream(source, files[1], table(("id", "long")), storage_options=s3_storage_options).reader().read_all().to_pylist() == [
         {"id": 2}]  # fmt: skip
     single = discover(src(f"s3://{s3_bucket}/in/b.csv"), storage_options=s3_storage_options)
     assert single == (files[1],)

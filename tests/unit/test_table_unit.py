@@ -13,9 +13,12 @@ import pyarrow as pa
 import pytest
 from deltalake.exceptions import CommitFailedError, DeltaError, SchemaMismatchError, TableNotFoundError
 
-from tablespec import _deltaops as ops
-from tablespec._deltadata import conform, fits, input_error, is_replayable, is_streamed, plan_columns, to_reader
-from tablespec._snapshots import parse_timestamp, relative
+from tablespec import __version__
+from tablespec.delta import commit, translate, vacuum
+from tablespec.delta import sql as ops
+from tablespec.delta.conform import conform, fits, input_error, is_replayable, is_streamed, plan_columns, to_reader
+from tablespec.delta.snapshots import relative
+from tablespec.model.durations import parse_timestamp
 from tablespec.errors import (
     ConcurrentModification,
     DataError,
@@ -24,7 +27,7 @@ from tablespec.errors import (
     StorageError,
     TableNotFound,
 )
-from tablespec.table import AppTransaction, DeltaTable
+from tablespec.delta.table import AppTransaction, DeltaTable
 
 TARGET = pa.schema(
     [
@@ -208,22 +211,22 @@ def test_resolve_columns_is_case_insensitive() -> None:
 
 
 def test_every_commit_carries_version_metadata_retries_and_transactions() -> None:
-    props = ops.commit_properties({"plan_id": "p"}, [AppTransaction("loader", 4)])
-    assert props.custom_metadata == {"tablespec.version": ops.__version__, "plan_id": "p"}
-    assert props.max_commit_retries == ops.MAX_COMMIT_RETRIES >= 50
+    props = commit.commit_properties({"plan_id": "p"}, [AppTransaction("loader", 4)])
+    assert props.custom_metadata == {"tablespec.version": __version__, "plan_id": "p"}
+    assert props.max_commit_retries == commit.MAX_COMMIT_RETRIES >= 50
     [txn] = props.app_transactions
     assert (txn.app_id, txn.version) == ("loader", 4)
-    assert ops.commit_properties().app_transactions is None
+    assert commit.commit_properties().app_transactions is None
 
 
 def test_retention() -> None:
-    assert ops.retention_seconds(dt.timedelta(days=7)) == 7 * 86400
-    assert ops.retention_seconds(2) == 7200
+    assert vacuum.retention_seconds(dt.timedelta(days=7)) == 7 * 86400
+    assert vacuum.retention_seconds(2) == 7200
     with pytest.raises(ValueError):
-        ops.retention_seconds(-1)
-    assert ops.table_retention_seconds({}) == 7 * 86400
-    assert ops.table_retention_seconds({"delta.deletedFileRetentionDuration": "interval 2 days"}) == 2 * 86400
-    assert ops.table_retention_seconds({"delta.deletedFileRetentionDuration": "garbage"}) == 7 * 86400
+        vacuum.retention_seconds(-1)
+    assert vacuum.table_retention_seconds({}) == 7 * 86400
+    assert vacuum.table_retention_seconds({"delta.deletedFileRetentionDuration": "interval 2 days"}) == 2 * 86400
+    assert vacuum.table_retention_seconds({"delta.deletedFileRetentionDuration": "garbage"}) == 7 * 86400
 
 
 def test_parse_timestamp() -> None:
@@ -247,7 +250,7 @@ def test_relative_paths() -> None:
 
 
 def _translate(error: BaseException, uri: str = "/w/t", secrets: tuple[str, ...] = ()) -> Exception:
-    return ops.translate(error, table="sales.orders", uri=uri, operation="append", secrets=secrets)
+    return translate.translate(error, table="sales.orders", uri=uri, operation="append", secrets=secrets)
 
 
 def test_deltalake_errors_map_to_tablespec_errors() -> None:
@@ -258,10 +261,10 @@ def test_deltalake_errors_map_to_tablespec_errors() -> None:
     assert isinstance(_translate(OSError("connection refused")), StorageError)
     conflict = _translate(CommitFailedError("Commit failed: a concurrent transactions added new data"))
     assert isinstance(conflict, ConcurrentModification)
-    assert ops.is_retryable_conflict(CommitFailedError("Commit failed: Metadata changed since last commit"))
+    assert translate.is_retryable_conflict(CommitFailedError("Commit failed: Metadata changed since last commit"))
     exhausted = _translate(CommitFailedError("Failed to commit transaction: 100"))
     assert isinstance(exhausted, ConcurrentModification) and "kept committing first" in str(exhausted)
-    assert not ops.is_retryable_conflict(CommitFailedError("Failed to commit transaction: 100"))
+    assert not translate.is_retryable_conflict(CommitFailedError("Failed to commit transaction: 100"))
 
 
 def test_messages_name_the_table_and_hide_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -353,7 +356,7 @@ def test_conflicting_write_is_redone_only_without_exactly_once_markers(tmp_path,
         raise CommitFailedError("Commit failed: a concurrent transactions added new data")
 
     monkeypatch.setattr(deltalake, "write_deltalake", conflicting_write)
-    monkeypatch.setattr("tablespec._handle.time.sleep", lambda _s: None)
+    monkeypatch.setattr("tablespec.delta.handle.time.sleep", lambda _s: None)
     data = pa.table({"id": pa.array([1], pa.int64())})
     with pytest.raises(ConcurrentModification):
         table.append(data, app_transactions=[AppTransaction("tablespec/s/content/x", 1)])

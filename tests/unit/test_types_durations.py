@@ -2,15 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from tablespec.durations import human, parse_duration, to_delta_interval
-from tablespec.types import (
+from tablespec.model.durations import human, parse_duration, to_delta_interval
+from tablespec.delta.arrow import from_arrow, to_arrow
+from tablespec.model.types import (
     TypeParseError,
     canonical,
-    from_arrow,
     from_delta_json,
     is_partitionable,
     parse_type,
-    to_arrow,
     to_delta_json,
 )
 

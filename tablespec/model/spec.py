@@ -1,0 +1,116 @@
+"""The spec model: what one YAML document says a table must look like, resolved and checked.
+
+Plain frozen data with no I/O. ``tablespec.specfiles.loader`` builds these from YAML; ``tablespec.planning.diff``
+compares them with observed state. Column names compare case-insensitively, as in Delta.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tablespec.errors import Location
+from tablespec.model.keys import (  # noqa: F401 - re-exported: the properties `retention:` sets
+    DEFAULT_DELETED_FILE_RETENTION_SECONDS,
+    DEFAULT_LOG_RETENTION_SECONDS,
+    DELETED_FILE_RETENTION,
+    LOG_RETENTION,
+)
+
+API_VERSION = "tablespec/v1"
+LoadMode = Literal["create", "append", "overwrite", "merge"]
+SourceFormat = Literal["csv", "parquet", "json", "ndjson"]
+WhenMatched = Literal["update", "ignore", "delete"]
+WhenNotMatched = Literal["insert", "ignore"]
+WhenNotMatchedBySource = Literal["keep", "delete"]
+
+# Reader options a source may set, per format (passed to the reader where meaningful; README).
+_TEXT_OPTIONS = {"date_format", "timestamp_format", "true_values", "false_values", "allow_empty"}
+SOURCE_OPTIONS = {
+    "csv": {"delimiter", "separator", "header", "quote", "null_values", "comment", "skip_rows", "encoding"}
+    | _TEXT_OPTIONS,
+    "ndjson": {"encoding", "schema_rows"} | _TEXT_OPTIONS,
+    "json": {"encoding"} | _TEXT_OPTIONS,
+    "parquet": {"allow_empty"},
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str  # canonical spelling, see tablespec.model.types.canonical
+    nullable: bool = True
+    comment: str | None = None
+    loc: Location = field(default=Location(""), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class MergeSpec:
+    keys: tuple[str, ...]
+    when_matched: WhenMatched = "update"
+    when_not_matched: WhenNotMatched = "insert"
+    when_not_matched_by_source: WhenNotMatchedBySource = "keep"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    path: str  # as written in the spec
+    resolved: str  # absolute path, glob or s3:// URI
+    format: SourceFormat
+    mode: LoadMode = "append"
+    options: tuple[tuple[str, object], ...] = ()
+    merge: MergeSpec | None = None
+    extra_columns: Literal["error", "ignore"] = "error"
+    dedupe: Literal["error", "last"] = "error"
+    loc: Location = field(default=Location(""), compare=False, repr=False)
+
+    @property
+    def options_dict(self) -> dict[str, object]:
+        return dict(self.options)
+
+
+@dataclass(frozen=True)
+class RetentionSpec:
+    deleted_files: int | None = None  # seconds
+    log: int | None = None  # seconds
+    vacuum: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    location: str  # as written
+    uri: str  # resolved against the warehouse
+    columns: tuple[ColumnSpec, ...]
+    description: str | None = None
+    partitioned_by: tuple[str, ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()  # sorted by key
+    constraints: tuple[tuple[str, str], ...] = ()  # in spec order
+    retention: RetentionSpec = RetentionSpec()
+    sources: tuple[SourceSpec, ...] = ()
+    loc: Location = field(default=Location(""), compare=False, repr=False)
+    spec_hash: str = field(default="", compare=False)
+
+    def column(self, name: str) -> ColumnSpec | None:
+        lowered = name.lower()
+        return next((c for c in self.columns if c.name.lower() == lowered), None)
+
+    def managed_properties(self) -> dict[str, str]:
+        """Every table property the spec decides: `properties:` plus those `retention:` implies."""
+        from tablespec.model.durations import to_delta_interval
+
+        managed = dict(self.properties)
+        if self.retention.deleted_files is not None:
+            managed[DELETED_FILE_RETENTION] = to_delta_interval(self.retention.deleted_files)
+        if self.retention.log is not None:
+            managed[LOG_RETENTION] = to_delta_interval(self.retention.log)
+        return dict(sorted(managed.items()))
+
+
+def spec_hash(document: object) -> str:
+    """A stable hash of one interpolated spec document (key order does not matter)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]

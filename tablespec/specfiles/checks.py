@@ -1,0 +1,204 @@
+"""Meaning checks on one spec document, beyond what the JSON Schema can say.
+
+They run on the raw document (with positions) so each problem points at its YAML node, and they
+are defensive: a part the schema already rejected for its shape is skipped here, not reported twice.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tablespec.model.durations import parse_duration
+from tablespec.errors import Problem
+from tablespec.model.spec import (
+    DEFAULT_DELETED_FILE_RETENTION_SECONDS,
+    DEFAULT_LOG_RETENTION_SECONDS,
+    DELETED_FILE_RETENTION,
+    LOG_RETENTION,
+    SOURCE_OPTIONS,
+)
+from tablespec.model.types import TypeParseError, is_complex, is_partitionable, parse_type
+from tablespec.specfiles.yamlpos import Document
+
+FORMAT_BY_EXTENSION = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+}
+
+
+def infer_format(path: str) -> str | None:
+    lowered = path.lower()
+    for suffix in (".gz", ".zst", ".bz2"):
+        if lowered.endswith(suffix):
+            lowered = lowered[: -len(suffix)]
+    return FORMAT_BY_EXTENSION.get(os.path.splitext(lowered)[1])
+
+
+def check_document(doc: Document) -> list[Problem]:
+    """Every meaning problem in one schema-shaped document."""
+    spec = doc.value
+    if not isinstance(spec, dict):
+        return []
+    table = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    problems: list[Problem] = []
+
+    def add(path: tuple[object, ...], message: str, hint: str = "", *, key: bool = False, warning: bool = False) -> None:
+        problems.append(
+            Problem(doc.loc(path, key=key), message, hint, "warning" if warning else "error", table)
+        )
+
+    types = _check_columns(spec, add)
+    _check_partitioning(spec, types, add)
+    _check_properties_and_retention(spec, add)
+    _check_sources(spec, types, add)
+    return problems
+
+
+def _check_columns(spec: dict[str, Any], add: Any) -> dict[str, Any]:
+    """Check column names and types; return lower-case name -> parsed type (None when unparsable)."""
+    types: dict[str, Any] = {}
+    columns = spec.get("columns")
+    if not isinstance(columns, list):
+        return types
+    first_at: dict[str, int] = {}
+    for i, column in enumerate(columns):
+        if not isinstance(column, dict) or not isinstance(column.get("name"), str):
+            continue
+        name = column["name"]
+        lowered = name.lower()
+        if lowered in first_at:
+            add(
+                ("columns", i, "name"),
+                f"column {name!r} is declared twice (column names compare case-insensitively)",
+                f"the first is columns[{first_at[lowered]}]; rename or remove one",
+            )
+            continue
+        first_at[lowered] = i
+        parsed = None
+        if isinstance(column.get("type"), str):
+            try:
+                parsed = parse_type(column["type"])
+            except TypeParseError as e:
+                add(("columns", i, "type"), f"column {name!r}: bad type {column['type']!r}: {e}",
+                    "types are Delta / Spark SQL names: long, string, decimal(18,2), array<string>, ...")
+        types[lowered] = parsed
+    return types
+
+
+def _check_partitioning(spec: dict[str, Any], types: dict[str, Any], add: Any) -> None:
+    partitions = spec.get("partitioned_by")
+    if not isinstance(partitions, list):
+        return
+    seen: set[str] = set()
+    for i, name in enumerate(partitions):
+        if not isinstance(name, str):
+            continue
+        lowered = name.lower()
+        if lowered in seen:
+            add(("partitioned_by", i), f"partition column {name!r} is listed twice")
+        seen.add(lowered)
+        if lowered not in types:
+            add(("partitioned_by", i), f"partition column {name!r} is not one of the columns",
+                "partition columns must be declared under columns:")
+        elif types[lowered] is not None and not is_partitionable(types[lowered]):
+            add(("partitioned_by", i), f"column {name!r} of type {types[lowered]} cannot be a partition column",
+                "partition by a primitive column such as a date or string")
+    if types and seen and seen >= set(types):
+        add(("partitioned_by",), "every column is a partition column; Delta needs at least one data column")
+
+
+def _check_properties_and_retention(spec: dict[str, Any], add: Any) -> None:
+    retention = spec.get("retention")
+    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    seconds: dict[str, int] = {}
+    if isinstance(retention, dict):
+        for key, prop in (("deleted_files", DELETED_FILE_RETENTION), ("log", LOG_RETENTION)):
+            value = retention.get(key)
+            if not isinstance(value, str):
+                continue
+            try:
+                seconds[key] = parse_duration(value)
+            except ValueError as e:
+                add(("retention", key), f"retention.{key}: {e}")
+            if prop in properties:
+                add(("properties", prop), f"property {prop} is also set by retention.{key}",
+                    f"remove it from properties: and keep retention.{key}", key=True)
+        if retention.get("vacuum") is True and "deleted_files" not in retention:
+            add(("retention", "vacuum"), "retention.vacuum needs retention.deleted_files to know which files are old enough",
+                "add e.g. deleted_files: 7 days")
+    for key, value in properties.items():
+        if key in (DELETED_FILE_RETENTION, LOG_RETENTION) and isinstance(value, str):
+            try:
+                parse_duration(value)
+            except ValueError as e:
+                add(("properties", key), f"property {key}: {e}", "write e.g. 'interval 7 days'")
+    deleted = seconds.get("deleted_files", DEFAULT_DELETED_FILE_RETENTION_SECONDS)
+    log = seconds.get("log", DEFAULT_LOG_RETENTION_SECONDS)
+    if seconds and deleted > log:
+        add(("retention",), f"deleted files are kept longer ({deleted // 86400} days) than the log ({log // 86400} days): "
+            "versions whose log entries are cleaned up cannot be time-travelled to, so the extra file retention is wasted",
+            "make retention.log at least as long as retention.deleted_files", warning=True)
+    constraints = spec.get("constraints")
+    if isinstance(constraints, dict):
+        first: dict[str, str] = {}
+        for name in constraints:
+            if isinstance(name, str) and name.lower() in first:
+                add(("constraints", name), f"constraint {name!r} has the same name as {first[name.lower()]!r} "
+                    "(constraint names compare case-insensitively)", key=True)
+            first.setdefault(str(name).lower(), str(name))
+
+
+def _check_sources(spec: dict[str, Any], types: dict[str, Any], add: Any) -> None:
+    sources = spec.get("sources")
+    if not isinstance(sources, list):
+        return
+    names: set[str] = set()
+    for i, source in enumerate(sources):
+        if not isinstance(source, dict):
+            continue
+        name = source.get("name")
+        if isinstance(name, str):
+            if name in names:
+                add(("sources", i, "name"), f"source {name!r} is declared twice in this table")
+            names.add(name)
+        path = source.get("path")
+        if isinstance(path, str) and "format" not in source and infer_format(path) is None:
+            add(("sources", i, "path"), f"cannot tell the format of {path!r} from its extension",
+                "add format: csv | parquet | json | ndjson")
+        fmt = source.get("format") or (infer_format(path) if isinstance(path, str) else None)
+        options = source.get("options")
+        if fmt and isinstance(options, dict):
+
+            for option in options:
+                if option not in SOURCE_OPTIONS.get(fmt, set()):
+                    add(("sources", i, "options", option), f"unknown {fmt} option {option!r}",
+                        "known options: " + ", ".join(sorted(SOURCE_OPTIONS.get(fmt, set()))), key=True)
+        merge = source.get("merge")
+        mode = source.get("mode", "append")
+        if isinstance(merge, dict) and mode != "merge":
+            add(("sources", i, "merge"), f"source {name!r} has merge: settings but mode {mode!r}",
+                "set mode: merge, or remove the merge: block")
+        if not isinstance(merge, dict) or not isinstance(merge.get("keys"), list):
+            continue
+        seen: set[str] = set()
+        for k, key in enumerate(merge["keys"]):
+            if not isinstance(key, str):
+                continue
+            if key.lower() in seen:
+                add(("sources", i, "merge", "keys", k), f"merge key {key!r} is listed twice")
+            seen.add(key.lower())
+            if types and key.lower() not in types:
+                add(("sources", i, "merge", "keys", k), f"merge key {key!r} is not one of the columns",
+                    "merge keys must be declared under columns:")
+            elif types.get(key.lower()) is not None and is_complex(types[key.lower()]):
+                add(("sources", i, "merge", "keys", k), f"merge key {key!r} has nested type {types[key.lower()]}",
+                    "merge on primitive columns")
+        if (merge.get("when_matched") == "ignore" and merge.get("when_not_matched") == "ignore"
+                and merge.get("when_not_matched_by_source", "keep") == "keep"):
+            add(("sources", i, "merge"), "this merge changes nothing: every clause is ignore/keep")

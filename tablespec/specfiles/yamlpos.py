@@ -1,0 +1,123 @@
+"""YAML to plain Python values, remembering where every node came from.
+
+Problems must point at ``file:line:column`` of the offending node, so instead of ``yaml.safe_load``
+we compose the node graph (libyaml when available) and convert it ourselves, recording each value's
+and each mapping key's position by its path. Duplicate mapping keys, which PyYAML silently
+collapses, are reported. ``${VAR}`` interpolation happens here, on string scalars only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from tablespec.errors import Location, Problem
+from tablespec.interpolate import BadReference, MissingVariable, interpolate
+
+try:  # libyaml is much faster; fall back to the pure-Python loader where it is missing
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+Path_ = tuple[object, ...]
+KEY = "<key>"  # path suffix under which a mapping key's own position is stored
+
+
+@dataclass
+class Document:
+    """One YAML document: its value, the positions of its nodes, and what went wrong reading it."""
+
+    file: str
+    index: int
+    value: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    start_line: int = 1
+
+    def loc(self, path: Path_ = (), *, key: bool = False) -> Location:
+        """The location of the node at ``path`` (of its key, with ``key=True``), else its nearest parent's."""
+        if key and path + (KEY,) in self.positions:
+            return Location(self.file, *self.positions[path + (KEY,)])
+        while path not in self.positions and path:
+            path = path[:-1]
+        line, column = self.positions.get(path, (self.start_line, 1))
+        return Location(self.file, line, column)
+
+
+def read_documents(text: str, file: str, env: Mapping[str, str]) -> list[Document]:
+    """All documents in one YAML text; a syntax error yields one Document holding the problem."""
+    documents: list[Document] = []
+    try:
+        for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
+            if node is None:
+                continue
+            doc = Document(file, index, None, start_line=node.start_mark.line + 1)
+            doc.value = _convert(node, (), doc, env)
+            documents.append(doc)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"not valid YAML: {e.problem or e.context}"
+        if e.context and e.problem:
+            message += f" ({e.context})"
+        bad = Document(file, len(documents), None)
+        bad.problems.append(Problem(Location(file, line, column), message, hint=_yaml_hint(text, line)))
+        documents.append(bad)
+    except yaml.YAMLError as e:
+        bad = Document(file, len(documents), None)
+        bad.problems.append(Problem(Location(file, 1, 1), f"not valid YAML: {e}"))
+        documents.append(bad)
+    return documents
+
+
+def _yaml_hint(text: str, line: int) -> str:
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and "\t" in lines[line - 1]:
+        return "YAML does not allow tabs for indentation; use spaces"
+    return "check indentation and that values containing ': ' or '#' are quoted"
+
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _convert(node: yaml.Node, path: Path_, doc: Document, env: Mapping[str, str]) -> Any:
+    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                key = str(key)
+            key_path = path + (key,)
+            key_pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in result:
+                doc.problems.append(
+                    Problem(
+                        Location(doc.file, *key_pos),
+                        f"key {key!r} appears twice in the same mapping",
+                        hint=f"first at line {doc.positions[key_path + (KEY,)][0]}; remove one of them",
+                    )
+                )
+            doc.positions[key_path + (KEY,)] = key_pos
+            result[key] = _convert(value_node, key_path, doc, env)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, path + (i,), doc, env) for i, item in enumerate(node.value)]
+    value = _constructor.construct_object(node, deep=True)
+    if isinstance(value, str) and "$" in value:
+        try:
+            value = interpolate(value, env)
+        except MissingVariable as e:
+            doc.problems.append(
+                Problem(
+                    doc.loc(path),
+                    f"environment variable {e.name} is not set",
+                    hint=f"export {e.name}=... or give a default: ${{{e.name}:-value}}",
+                )
+            )
+        except BadReference as e:
+            doc.problems.append(Problem(doc.loc(path), str(e), hint="write ${NAME} or ${NAME:-default}; $$ is a literal $"))
+    return value
