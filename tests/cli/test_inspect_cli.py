@@ -64,11 +64,11 @@ def test_show_by_name_text_and_json(project, capsys):
     assert out.startswith("Table sales.orders\n")
     assert "order_id   long" in out and "Primary key" in out
     assert "delta.enableChangeDataFeed = true" in out
-    assert "daily: 2 file content(s) loaded; last at version 2" in out
+    assert "daily: 2 file content(s) loaded; last at version 3" in out
     assert "seed: nothing loaded yet" in out
     code, out, _ = cli(capsys, "show", "sales.orders", "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["format_version"] == 1 and data["version"] == 2 and data["name"] == "sales.orders"
+    assert code == 0 and data["format_version"] == 1 and data["version"] == 3 and data["name"] == "sales.orders"
     assert data["properties"]["delta.enableChangeDataFeed"] == "true"
     assert {load["source"]: load["files"] for load in data["loads"]} == {"daily": 2, "seed": 0}
 
