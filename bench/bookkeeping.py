@@ -64,7 +64,7 @@ def cases(work: Path, *, files: int, batch: int, repeat: int) -> list[Result]:
                  baseline=cli_floor.case, note="goal < 1 s")  # fmt: skip
 
     namespace: dict[str, object] = {}
-    exec(FLOOR, namespace)  # noqa: S102 - the same floor code as the command line's
+    exec(FLOOR, namespace)
     floor = namespace["floor"]
     raw = Result(GROUP, f"raw floor, in-process: DeltaTable + list + sha256 x {files}",
                  measure(lambda: floor(str(uri), pattern), repeat=repeat))  # type: ignore[operator]

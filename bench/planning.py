@@ -74,10 +74,10 @@ def build_table(root: Path, group: str, name: str, commits: int, *, files: int, 
     import pyarrow as pa
 
     import tablespec
-    from tablespec.planning import exactly_once as loadplan
     from tablespec.config import load_config
-    from tablespec.sources.discover import discover
     from tablespec.delta.table import AppTransaction
+    from tablespec.planning import exactly_once as loadplan
+    from tablespec.sources.discover import discover
 
     data = root / "data" / name
     data.mkdir(parents=True, exist_ok=True)

@@ -106,7 +106,7 @@ class GitHub:
         })
         where = f"{method} {_path_of(url)}"
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 (URL is ours)
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 raw = resp.read()
                 link = resp.headers.get("Link", "")
         except urllib.error.HTTPError as e:

@@ -12,9 +12,9 @@ from tablespec.model.keys import VERSION as __version__
 
 if TYPE_CHECKING:
     from tablespec.applying.applier import apply
-    from tablespec.specfiles.loader import load_specs
-    from tablespec.planning.planner import plan
     from tablespec.delta.table import DeltaTable
+    from tablespec.planning.planner import plan
+    from tablespec.specfiles.loader import load_specs
 
 __all__ = ["DeltaTable", "__version__", "apply", "load_specs", "plan"]
 

@@ -24,7 +24,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from s3server import S3Server  # noqa: E402
+from s3server import S3Server
 
 _MARKERS = (
     "s3: talks to the moto S3 server on 127.0.0.1",

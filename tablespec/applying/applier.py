@@ -65,9 +65,8 @@ def apply(
         check_fresh(the_plan, specs, config)
     if not the_plan.plan_id:
         the_plan = the_plan.with_id()
-    if approve is not None and needs_approval(the_plan, allow):
-        if not approve(the_plan):
-            raise ApprovalRequired("apply was not approved; nothing was changed")
+    if approve is not None and needs_approval(the_plan, allow) and not approve(the_plan):
+        raise ApprovalRequired("apply was not approved; nothing was changed")
     return apply_plan(the_plan, specs, config=config, allow=allow, saved=saved, workers=workers, progress=progress,
                       after_action=after_action)
 
@@ -131,7 +130,7 @@ def _specs(specs_or_paths: Any, config: Config, tables: tuple[str, ...]) -> tupl
     if specs_or_paths is None:
         return load_specs(None, config=config, tables=tables)
     if isinstance(specs_or_paths, (str, os.PathLike)):
-        return load_specs([specs_or_paths], config=config, tables=tables)
+        return load_specs([Path(specs_or_paths)], config=config, tables=tables)
     items = list(specs_or_paths)
     if not items:
         return select_tables((), tables)

@@ -53,8 +53,8 @@ from tablespec.model.actions import (
     Vacuum,
     sort_actions,
 )
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.keys import PLAN_ID_KEY, SPEC_HASH_KEY, VERSION, VERSION_KEY
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.report import ApplyReport, Refusal, Status, TableReport
 from tablespec.model.spec import TableSpec
 from tablespec.planning.planner import plan_table

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tablespec.delta.arrow import arrow_field
+from tablespec.errors import Refused
 from tablespec.model.actions import (
     Action,
     AddColumns,
@@ -30,8 +32,6 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
-from tablespec.delta.arrow import arrow_field
-from tablespec.errors import Refused
 
 if TYPE_CHECKING:
     from tablespec.applying.context import Run

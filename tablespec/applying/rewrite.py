@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tablespec.delta.arrow import arrow_type as to_arrow_type
+from tablespec.delta.snapshots import relative
+from tablespec.errors import ConcurrentModification, Refused, StorageError, TablespecError
 from tablespec.model.actions import (
     Action,
     AddColumns,
@@ -35,9 +38,6 @@ from tablespec.model.actions import (
     DropConstraint,
     TightenNullability,
 )
-from tablespec.delta.arrow import arrow_type as to_arrow_type
-from tablespec.delta.snapshots import relative
-from tablespec.errors import ConcurrentModification, Refused, StorageError, TablespecError
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -7,8 +7,8 @@ action, PROTOCOL.md "Transaction Identifiers") and what the log reader finds
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 

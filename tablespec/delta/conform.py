@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tablespec.errors import DataError, SchemaMismatch, TablespecError
 from tablespec.delta.arrow import from_arrow
+from tablespec.errors import DataError, SchemaMismatch, TablespecError
 from tablespec.model.types import Array, DataType, Decimal, Map, Primitive, Struct, TypeParseError
 from tablespec.model.types import Field as TypeField
 
@@ -365,7 +365,7 @@ def predicate_check(where: str | None) -> Callable[[Any], None] | None:
     row = "__tablespec_row__"
 
     def check(batch: pa.RecordBatch) -> None:
-        frame = pl.from_arrow(batch)
+        frame = pl.DataFrame(pl.from_arrow(batch))
         try:
             outside = frame.with_row_index(row, offset=1).filter(~expression.fill_null(False))
         except Exception:  # noqa: BLE001 - as above

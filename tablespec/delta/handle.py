@@ -9,10 +9,10 @@ Split from ``table.py`` so that module holds the table operations only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
-import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar

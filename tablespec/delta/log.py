@@ -34,7 +34,7 @@ from urllib.parse import unquote
 
 from tablespec.config import is_s3, local_path
 from tablespec.delta.commit import AppTransaction
-from tablespec.delta.store import s3_filesystem, table_filesystem
+from tablespec.delta.store import s3_filesystem
 
 LOG_DIR = "_delta_log"
 _COMMIT = re.compile(r"^(\d{20})\.json$")
@@ -167,10 +167,10 @@ def app_transactions(fs: Any, listing: Listing, version: int, *, workers: int = 
             commits = list(pool.map(lambda v: read_actions(fs, listing.commits[v].path), versions))
     for v, actions in zip(versions, commits):  # in log order: a later txn replaces an earlier one
         for action in actions:
-            txn = action.get("txn")
-            if txn:
-                found[txn["appId"]] = AppTransaction(
-                    txn["appId"], int(txn["version"]), txn.get("lastUpdated"), commit_version=v
+            entry = action.get("txn")
+            if entry:
+                found[entry["appId"]] = AppTransaction(
+                    entry["appId"], int(entry["version"]), entry.get("lastUpdated"), commit_version=v
                 )
     return dict(sorted(found.items()))
 

@@ -8,7 +8,7 @@ reader version 2+, ``to_pyarrow_table`` silently returns nulls for mapped column
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import deltalake

@@ -97,7 +97,7 @@ class SnapshotReader:
 
         try:
             [info] = self.table._fs().get_file_info([f"_delta_log/{version:020d}.json"])
-        except Exception:
+        except Exception:  # noqa: BLE001 - no mtime to offer; the caller falls back to the commit timestamp
             return None
         if info.type != pafs.FileType.File or info.mtime is None:
             return None

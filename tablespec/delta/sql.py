@@ -14,7 +14,6 @@ from typing import Any
 from tablespec.errors import SchemaMismatch
 from tablespec.model.keys import CONSTRAINT_PREFIX
 
-
 # --- SQL text ----------------------------------------------------------------------------------
 
 

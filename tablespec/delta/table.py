@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from tablespec.delta import sql as ops
+from tablespec.delta.alter import Metadata, TableAlterations
 from tablespec.delta.commit import AppTransaction, CommitInfo, commit_properties
 from tablespec.delta.conform import (
     arrow_schema,
@@ -28,9 +29,8 @@ from tablespec.delta.conform import (
     predicate_check,
     to_reader,
 )
-from tablespec.delta.alter import Metadata, TableAlterations
-from tablespec.delta.scan import scan_datafusion
 from tablespec.delta.constraints import constraint_configuration
+from tablespec.delta.scan import scan_datafusion
 from tablespec.delta.snapshots import SnapshotReader, relative
 from tablespec.delta.sql import quote
 from tablespec.delta.vacuum import VacuumResult, vacuum

@@ -110,7 +110,7 @@ def _existing(
         return [], {}, ""
     try:
         infos = table._fs().get_file_info(paths)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - sizes are a nicety of the preview, never a reason to fail it
         return paths, {}, "file sizes unavailable: " + clean(str(e), table._secrets)
     sizes = {i.path: int(i.size or 0) for i in infos if i.type == pafs.FileType.File}
     return sorted(sizes), sizes, ""

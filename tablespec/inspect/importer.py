@@ -30,10 +30,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tablespec.model.keys import VERSION as __version__
 from tablespec.config import redact
-from tablespec.model.durations import human, parse_duration, to_delta_interval
 from tablespec.errors import UsageError
+from tablespec.model.durations import human, parse_duration, to_delta_interval
+from tablespec.model.keys import VERSION as __version__
 from tablespec.model.spec import API_VERSION, DELETED_FILE_RETENTION, LOG_RETENTION
 from tablespec.model.state import CONSTRAINT_PREFIX
 from tablespec.model.types import Array, DataType, Map, Struct, TypeParseError, from_delta_json

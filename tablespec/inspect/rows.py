@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from tablespec.delta.handle import check_version, read_listing, reach
+from tablespec.delta.handle import check_version, reach, read_listing
 from tablespec.delta.scan import scan_batches, snapshot_arrow_schema
 from tablespec.delta.table import DeltaTable
 from tablespec.errors import NoSuchVersion, StorageError, UsageError
@@ -75,7 +75,7 @@ def read_rows(uri: str, storage_options: Mapping[str, str] | None = None, *, ver
     try:
         reader = scan_batches(dt, sql)
         for batch in reader:
-            frame = pl.from_arrow(pa.Table.from_batches([batch]))
+            frame = pl.DataFrame(pa.Table.from_batches([batch]))
             if condition is not None:
                 frame = _filter(frame, condition, where or "")
             frames.append(frame.select(selected))

@@ -16,7 +16,7 @@ from typing import Any
 
 from tablespec.delta import log as deltalog
 from tablespec.delta.commit import AppTransaction
-from tablespec.delta.handle import open_table, read_listing, reach
+from tablespec.delta.handle import open_table, reach, read_listing
 from tablespec.errors import StorageError, TableNotFound
 from tablespec.model.keys import APP_ID_PREFIX as LOAD_PREFIX
 from tablespec.model.keys import CONSTRAINT_PREFIX

@@ -154,7 +154,7 @@ class _Run:
         prepared = loadmerge.prepare(self.table, self.spec, self.source, files[0],
                                      storage_options=self.storage_options,
                                      on_rows=self._on_rows(files[0], index, count))  # fmt: skip
-        done = self._commit(files, lambda data, files, prepared=prepared: self.table.merge(
+        done = self._commit(files, lambda data, files, prepared=prepared: self.table.merge(  # type: ignore[misc]
             data, keys=prepared.keys, when_matched=merge.when_matched, when_not_matched=merge.when_not_matched,
             when_not_matched_by_source=merge.when_not_matched_by_source,
             partition_values=prepared.partition_values, commit_metadata=self.metadata,
@@ -217,7 +217,7 @@ class _Run:
             files = remaining
             if not files:
                 return None
-            feed = _Feed(self, files, prepared, lambda files=files, base=base: self._loaded_since(base, files, loaded))
+            feed = _Feed(self, files, prepared, lambda files=files, base=base: self._loaded_since(base, files, loaded))  # type: ignore[misc]
             started = time.time()
             try:
                 result = write(feed.data(), files)

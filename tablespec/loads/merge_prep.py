@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tablespec.errors import DataError, TablespecError
-from tablespec.sources.read import ROW, open_stream
 from tablespec.model.spec import SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
+from tablespec.sources.read import ROW, open_stream
 
 if TYPE_CHECKING:
     from tablespec.delta.table import DeltaTable

@@ -253,7 +253,8 @@ class ChangeColumnType(Action):
 
     @property
     def risk(self) -> Risk:
-        return {"widening": "rewrite", "narrowing": "destructive", "incompatible": "unsupported"}[self.kind]
+        risks: dict[str, Risk] = {"widening": "rewrite", "narrowing": "destructive", "incompatible": "unsupported"}
+        return risks[self.kind]
 
     @property
     def refused_reason(self) -> str:

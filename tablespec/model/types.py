@@ -8,7 +8,7 @@ never loads pyarrow. Type names follow the Delta protocol's schema serialization
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 # Spec spellings -> the Delta protocol's primitive name.
 PRIMITIVES = {
@@ -83,7 +83,7 @@ class Struct:
         return "struct<" + ",".join(f"{f.name}:{f.type}" for f in self.fields) + ">"
 
 
-DataType = Union[Primitive, Decimal, Array, Map, Struct]
+DataType = Primitive | Decimal | Array | Map | Struct
 
 
 class TypeParseError(ValueError):

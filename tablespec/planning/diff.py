@@ -40,13 +40,13 @@ from tablespec.model.actions import (
     Vacuum,
     sort_actions,
 )
-from tablespec.model.plan import TablePlan
 from tablespec.model.durations import parse_duration
-from tablespec.planning.exactly_once import plan_load
+from tablespec.model.keys import CONSTRAINT_PREFIX, MANAGED_KEY
+from tablespec.model.plan import TablePlan
 from tablespec.model.spec import TableSpec
 from tablespec.model.state import ColumnState, SourceFile, TableState, absent
+from tablespec.planning.exactly_once import plan_load
 
-from tablespec.model.keys import CONSTRAINT_PREFIX, MANAGED_KEY
 # Never proposed for removal, even when listed as managed: Delta's own bookkeeping.
 PROTECTED_PREFIXES = ("delta.checkpoint", "delta.minReaderVersion", "delta.minWriterVersion", "delta.feature.",
                       CONSTRAINT_PREFIX)
@@ -117,8 +117,10 @@ def diff_specs(old: Iterable[TableSpec], new: Iterable[TableSpec]) -> tuple[Tabl
     plans = []
     for spec in sorted(new, key=lambda s: s.name):
         previous = before.get(spec.name)
-        moved = previous is None or previous.uri.rstrip("/") != spec.uri.rstrip("/")
-        state = absent(spec.uri) if moved else state_from_spec(previous)
+        if previous is None or previous.uri.rstrip("/") != spec.uri.rstrip("/"):
+            state = absent(spec.uri)  # new, or moved: the new location gets a new table
+        else:
+            state = state_from_spec(previous)
         plans.append(TablePlan(spec.name, spec.uri, None, spec.spec_hash, diff(spec, state)))
     return tuple(plans)
 
@@ -199,9 +201,9 @@ def _partitioning(spec: TableSpec, state: TableState) -> list[Action]:
 
 def _columns(spec: TableSpec, state: TableState) -> list[Action]:
     actions: list[Action] = []
-    for column in state.columns:
-        if spec.column(column.name) is None:
-            actions.append(DropColumn(spec.name, column.name, column.type))
+    for existing in state.columns:
+        if spec.column(existing.name) is None:
+            actions.append(DropColumn(spec.name, existing.name, existing.type))
     new: list[ColumnDef] = []
     required: list[str] = []
     for column in spec.columns:

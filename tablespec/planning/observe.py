@@ -27,14 +27,14 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from tablespec.config import is_remote
 from tablespec.delta import log as deltalog
 from tablespec.delta.constraints import constraint_forms
 from tablespec.delta.snapshots import files_and_bytes
 from tablespec.delta.store import table_filesystem
 from tablespec.delta.table import DeltaTable
-from tablespec.config import is_remote
-from tablespec.model.durations import parse_duration
 from tablespec.errors import TableNotFound
+from tablespec.model.durations import parse_duration
 from tablespec.model.spec import (
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
     DEFAULT_LOG_RETENTION_SECONDS,

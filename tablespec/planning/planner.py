@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-from tablespec.model.keys import VERSION as __version__
-from tablespec.model.actions import Action, LoadSource
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.config import Config, load_config
-from tablespec.planning.diff import diff
-from tablespec.specfiles.loader import select_tables
-from tablespec.planning.exactly_once import app_ids_for
+from tablespec.model.actions import Action, LoadSource
+from tablespec.model.keys import VERSION as __version__
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.spec import SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
+from tablespec.planning.diff import diff
+from tablespec.planning.exactly_once import app_ids_for
+from tablespec.specfiles.loader import select_tables
 
 
 def plan(

@@ -14,43 +14,24 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
 from tablespec.model.keys import VERSION
 from tablespec.model.plan import to_json
 from tablespec.model.report import ApplyReport, TableReport
@@ -105,9 +86,10 @@ def load_line(outcome: Any) -> str:
 
 def done_line(action: Action, loads: dict[str, Any]) -> str:
     """What an action did; a load this process found done by another writer says so."""
-    outcome = loads.get(action.source) if isinstance(action, LoadSource) else None
-    if outcome is not None and outcome.files == 0 and getattr(outcome, "skipped", 0):
-        return f"= source {action.source} skipped: already loaded by another writer"
+    if isinstance(action, LoadSource):
+        outcome = loads.get(action.source)
+        if outcome is not None and outcome.files == 0 and getattr(outcome, "skipped", 0):
+            return f"= source {action.source} skipped: already loaded by another writer"
     return DONE[type(action)](action)
 
 

@@ -13,43 +13,24 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
 from tablespec.model.plan import Plan, plan_to_json
 from tablespec.render.common import human_bytes, load_summary, plural
 

@@ -9,47 +9,27 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     ColumnDef,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.render.common import human_bytes, load_summary, plural, quote
 from tablespec.render.text import refusal, summary
 
@@ -89,7 +69,7 @@ def _details(t: TablePlan) -> list[str]:
     for action in t.actions:  # one row per action, so the rows add up to the count above
         rows = HANDLERS[type(action)](action)
         marker, text = rows[0][0], "<br>".join(text for _, text in rows)
-        risk = action.risk
+        risk: str = action.risk
         if action.refused_reason:
             text = f"**{text}**<br>{refusal(action)}: {_cell(action.refused_reason)}"
             risk = f"**{risk}**"

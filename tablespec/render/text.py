@@ -8,47 +8,27 @@ from collections.abc import Callable
 from typing import Any
 
 from tablespec.model.actions import (
-
     Action,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     ColumnDef,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
 )
-
-from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.durations import human
+from tablespec.model.plan import Plan, TablePlan
 from tablespec.render.common import human_bytes, load_summary, plural, quote
 
 Line = tuple[str, str]  # (marker, text); marker " " continues the line above

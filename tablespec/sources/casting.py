@@ -131,8 +131,8 @@ def _from_text(raw: pl.Expr, t: T.DataType, fmt: TextFormats) -> Cast:
         if t.name == "binary":
             return Cast(raw.cast(pl.Binary))
         if t.name == "date":
-            parse = _FirstFormat(fmt.date_formats, lambda s, f: s.str.to_date(f, strict=False))
-            return Cast(text.map_batches(parse, return_dtype=pl.Date, is_elementwise=True))
+            parse_date = _FirstFormat(fmt.date_formats, lambda s, f: s.str.to_date(f, strict=False))
+            return Cast(text.map_batches(parse_date, return_dtype=pl.Date, is_elementwise=True))
         if t.name in ("timestamp", "timestamp_ntz"):
             dtype = polars_type(t)
             parse: Callable[[pl.Series], pl.Series] = _FirstFormat(

@@ -19,13 +19,13 @@ import polars as pl
 import pyarrow as pa
 
 from tablespec.delta.arrow import arrow_field
-from tablespec.model import types as T
 from tablespec.errors import DataError, Location, Problem, SpecInvalid
+from tablespec.model import types as T
+from tablespec.model.spec import SOURCE_OPTIONS, SourceSpec, TableSpec
+from tablespec.model.state import SourceFile
 from tablespec.sources import readerrors
 from tablespec.sources.casting import TextFormats, cast_column, polars_type
 from tablespec.sources.discover import describe
-from tablespec.model.spec import SOURCE_OPTIONS, SourceSpec, TableSpec
-from tablespec.model.state import SourceFile
 from tablespec.sources.scan import ROW, scan
 
 BATCH_ROWS = 131_072
@@ -139,7 +139,8 @@ def _line_offset(source: SourceSpec) -> int | None:
     if source.format != "csv":
         return None
     opts = source.options_dict
-    return int(opts.get("skip_rows", 0) or 0) + (1 if opts.get("header", True) else 0)
+    skip = opts.get("skip_rows", 0)
+    return (int(skip) if isinstance(skip, (int, str)) else 0) + (1 if opts.get("header", True) else 0)
 
 
 def _check_options(source: SourceSpec, spec: TableSpec) -> None:

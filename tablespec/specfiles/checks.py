@@ -10,8 +10,8 @@ import os
 from typing import Any
 
 from tablespec.config import known_schemes_text, unknown_scheme
-from tablespec.model.durations import parse_duration
 from tablespec.errors import Problem
+from tablespec.model.durations import parse_duration
 from tablespec.model.spec import (
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
     DEFAULT_LOG_RETENTION_SECONDS,
@@ -45,7 +45,8 @@ def check_document(doc: Document) -> list[Problem]:
     spec = doc.value
     if not isinstance(spec, dict):
         return []
-    table = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    name = spec.get("name")
+    table = name if isinstance(name, str) else ""
     problems: list[Problem] = []
 
     def add(path: tuple[object, ...], message: str, hint: str = "", *, key: bool = False, warning: bool = False) -> None:
@@ -132,7 +133,8 @@ def _check_partitioning(spec: dict[str, Any], types: dict[str, Any], add: Any) -
 
 def _check_properties_and_retention(spec: dict[str, Any], add: Any) -> None:
     retention = spec.get("retention")
-    properties = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    declared = spec.get("properties")
+    properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
     seconds: dict[str, int] = {}
     if isinstance(retention, dict):
         for key, prop in (("deleted_files", DELETED_FILE_RETENTION), ("log", LOG_RETENTION)):

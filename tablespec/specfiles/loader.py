@@ -12,11 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tablespec.specfiles.checks import check_document, infer_format
 from tablespec.config import DEFAULT_SPECS, Config, load_config
-from tablespec.model.durations import parse_duration
 from tablespec.errors import Location, Problem, SpecInvalid, UsageError
-from tablespec.schema import load_schema
+from tablespec.model.durations import parse_duration
 from tablespec.model.spec import (
     API_VERSION,
     ColumnSpec,
@@ -27,6 +25,8 @@ from tablespec.model.spec import (
     spec_hash,
 )
 from tablespec.model.types import canonical
+from tablespec.schema import load_schema
+from tablespec.specfiles.checks import check_document, infer_format
 from tablespec.specfiles.yamlpos import Document, read_documents
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -158,7 +158,8 @@ def _schema_problems(doc: Document) -> list[Problem]:
     value = doc.value
     if not isinstance(value, dict):
         return [Problem(doc.loc(()), "a spec document must be a mapping with apiVersion, kind, name, location and columns")]
-    table = value.get("name") if isinstance(value.get("name"), str) else ""
+    name = value.get("name")
+    table = name if isinstance(name, str) else ""
     problems = []
     for error in sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
         problems.extend(_explain(error, doc, table))

@@ -298,8 +298,8 @@ def test_apply_then_show_history_and_import(tmp_path, capsys, monkeypatch):
     import pyarrow.parquet as pq
 
     from tablespec.config import load_config
-    from tablespec.specfiles.loader import load_specs
     from tablespec.planning.planner import plan
+    from tablespec.specfiles.loader import load_specs
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TABLESPEC_WAREHOUSE", raising=False)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from tablespec.model.plan import plan_from_json
 from tablespec.cli import run
+from tablespec.model.plan import plan_from_json
 
 SPEC = """\
 apiVersion: tablespec/v1

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from github_stub import GitHubStub  # noqa: E402
+from github_stub import GitHubStub
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from gitops_helpers import PR, REPO, SCRIPT, run_sticky
 from github_stub import TOKEN, GitHubStub
+from gitops_helpers import PR, REPO, SCRIPT, run_sticky
 
 MARK = "<!-- tablespec-plan -->"
 

@@ -311,8 +311,8 @@ def test_rewrite_undone_when_another_writer_slipped_in(tmp_path: Path, monkeypat
     count shows it, and the rewrite is undone (restore to the version just before it), keeping the
     other writer's rows, and reported as a conflict."""
     from tablespec.applying import rewrite
-    from tablespec.model.actions import DropColumn
     from tablespec.errors import ConcurrentModification
+    from tablespec.model.actions import DropColumn
 
     uri = str(tmp_path / "t")
     table = DeltaTable(uri, {}, name="t")

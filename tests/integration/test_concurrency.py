@@ -21,8 +21,8 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from tablespec.errors import ConcurrentModification
 from tablespec.delta.table import DeltaTable
+from tablespec.errors import ConcurrentModification
 
 pytestmark = pytest.mark.slow
 

@@ -19,10 +19,9 @@ from fixtures.helpers import (
     upload_fixture,
 )
 
-from tablespec.errors import NotADeltaTable, TableNotFound, UsageError
+from tablespec.errors import NoSuchVersion, NotADeltaTable, TableNotFound, UsageError
 from tablespec.inspect.rows import read_rows
 from tablespec.inspect.show import describe, history
-from tablespec.errors import NoSuchVersion
 
 
 @pytest.fixture
@@ -103,8 +102,8 @@ def test_many_commits_with_checkpoints_and_log_cleanup(tmp_path):
     table = tablespec_table(uri)
     from fixtures.helpers import orders
 
-    from tablespec.planning.exactly_once import PREFIX
     from tablespec.delta.table import AppTransaction
+    from tablespec.planning.exactly_once import PREFIX
 
     for i in range(25):
         table.append(orders([100 + i]), app_transactions=[AppTransaction(f"{PREFIX}/hourly/content/{i:064x}", 1)])

@@ -15,15 +15,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tablespec.planning import exactly_once as loadplan
 from tablespec.delta.arrow import arrow_field
-from tablespec.model.actions import LoadSource
-from tablespec.errors import DataError
-from tablespec.loads.execute import LoadOutcome, LoadProgress, execute_load, seed_transactions
-from tablespec.sources.discover import discover
-from tablespec.model.spec import ColumnSpec, MergeSpec, SourceSpec, TableSpec
 from tablespec.delta.commit import CommitInfo
 from tablespec.delta.table import DeltaTable
+from tablespec.errors import DataError
+from tablespec.loads.execute import LoadOutcome, LoadProgress, execute_load, seed_transactions
+from tablespec.model.actions import LoadSource
+from tablespec.model.spec import ColumnSpec, MergeSpec, SourceSpec, TableSpec
+from tablespec.planning import exactly_once as loadplan
+from tablespec.sources.discover import discover
 
 META = {"tablespec.plan_id": "test-plan", "tablespec.spec_hash": "sha256:test"}
 COLUMNS = (ColumnSpec("id", "long", False), ColumnSpec("v", "string"), ColumnSpec("dt", "date"))

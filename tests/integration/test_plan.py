@@ -13,7 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tablespec.planning import exactly_once as loadplan
+from tablespec.config import Config, load_config
+from tablespec.delta.table import AppTransaction, DeltaTable
+from tablespec.errors import NotADeltaTable, StorageError
 from tablespec.model.actions import (
     AddColumns,
     ColumnDef,
@@ -23,14 +25,12 @@ from tablespec.model.actions import (
     UnsetProperties,
     Vacuum,
 )
-from tablespec.config import Config, load_config
+from tablespec.model.spec import RetentionSpec, TableSpec
+from tablespec.planning import exactly_once as loadplan
 from tablespec.planning.diff import MANAGED_KEY, desired_properties
-from tablespec.errors import NotADeltaTable, StorageError
-from tablespec.specfiles.loader import load_specs
 from tablespec.planning.observe import PER_ID_LOOKUPS, observe, observe_uri
 from tablespec.planning.planner import plan, plan_table
-from tablespec.model.spec import RetentionSpec, TableSpec
-from tablespec.delta.table import AppTransaction, DeltaTable
+from tablespec.specfiles.loader import load_specs
 
 SPEC = """\
 apiVersion: tablespec/v1

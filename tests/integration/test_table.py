@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
+from tablespec.delta.table import AppTransaction, DeltaTable, NoSuchVersion, TableExists
 from tablespec.errors import (
     DataError,
     NotADeltaTable,
@@ -22,7 +23,6 @@ from tablespec.errors import (
     SchemaMismatch,
     TableNotFound,
 )
-from tablespec.delta.table import AppTransaction, DeltaTable, NoSuchVersion, TableExists
 
 SCHEMA = pa.schema(
     [

@@ -144,9 +144,9 @@ def test_vacuum_never_runs_shorter_than_the_tables_own_retention(lab: Lab) -> No
     """Another writer raised delta.deletedFileRetentionDuration after the plan: the planned vacuum
     (2 seconds) would now undercut the table's own promise, so it is refused and deletes nothing."""
     from tablespec import apply
+    from tablespec.config import load_config
     from tablespec.model.actions import Vacuum
     from tablespec.model.plan import Plan, TablePlan
-    from tablespec.config import load_config
     from tablespec.specfiles.loader import load_specs
 
     lab.spec(log="2 seconds")

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from tablespec.planning import exactly_once as loadplan
 from tablespec.model.actions import (
     AddColumns,
     AddConstraint,
@@ -27,6 +26,9 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
+from tablespec.model.spec import ColumnSpec, RetentionSpec, SourceSpec, TableSpec
+from tablespec.model.state import ColumnState, SourceFile, TableState, VacuumPreview, absent
+from tablespec.planning import exactly_once as loadplan
 from tablespec.planning.diff import (
     MANAGED_KEY,
     classify_type_change,
@@ -37,8 +39,6 @@ from tablespec.planning.diff import (
     same_value,
     state_from_spec,
 )
-from tablespec.model.spec import ColumnSpec, RetentionSpec, SourceSpec, TableSpec
-from tablespec.model.state import ColumnState, SourceFile, TableState, VacuumPreview, absent
 
 T = "sales.orders"
 URI = "/w/sales/orders"

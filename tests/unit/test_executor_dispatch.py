@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tablespec.model import actions as A
-from tablespec.model.plan import TablePlan, action_from_json
 from tablespec.applying.executor import ApplyReport, TableReport, commit_metadata, execution_order, guard
 from tablespec.applying.handlers import HANDLERS
+from tablespec.model import actions as A
+from tablespec.model.plan import TablePlan, action_from_json
 from tablespec.render.apply_report import DONE, render_json, render_text, report_to_json
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tablespec.planning import exactly_once as loadplan
 from tablespec.model.actions import LoadSource, PendingFile
 from tablespec.model.spec import MergeSpec, SourceSpec
 from tablespec.model.state import SourceFile
+from tablespec.planning import exactly_once as loadplan
 
 
 def source(mode: str = "append", resolved: str = "/specs/../data/orders/*.csv", name: str = "daily") -> SourceSpec:

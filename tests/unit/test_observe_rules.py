@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tablespec.delta.log import AppTransaction
+from tablespec.model.spec import RetentionSpec
 from tablespec.planning.observe import (
     live_transactions,
     log_retention_seconds,
@@ -10,7 +11,6 @@ from tablespec.planning.observe import (
     unsafe_files,
     vacuum_retention_seconds,
 )
-from tablespec.model.spec import RetentionSpec
 
 DAY_MS = 86_400_000
 NOW = 100 * DAY_MS

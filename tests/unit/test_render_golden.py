@@ -14,53 +14,31 @@ from pathlib import Path
 import pytest
 
 from tablespec.model.actions import (
-
     ACTION_TYPES,
-
     AddColumns,
-
     AddConstraint,
-
     ChangeColumnType,
-
     ChangePartitioning,
-
     ColumnDef,
-
     CreateTable,
-
     DropColumn,
-
     DropConstraint,
-
     LoadSource,
-
     PendingFile,
-
     RelaxNullability,
-
     SetColumnComment,
-
     SetDescription,
-
     SetProperties,
-
     TightenNullability,
-
     UnsetProperties,
-
     Unsupported,
-
     Vacuum,
-
     sort_actions,
-
 )
-
 from tablespec.model.plan import Plan, TablePlan, plan_from_json
+from tablespec.model.state import SourceFile
 from tablespec.render import human_bytes, markdown, render, text, use_color
 from tablespec.render import json as json_renderer
-from tablespec.model.state import SourceFile
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("TABLESPEC_UPDATE_GOLDEN") == "1"

@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from tablespec.errors import DataError, SpecInvalid
-from tablespec.sources.read import open_stream
-from tablespec.sources.discover import _glob_regex, describe, discover, parquet_rows
 from tablespec.model.spec import ColumnSpec, SourceSpec, TableSpec
+from tablespec.sources.discover import _glob_regex, describe, discover, parquet_rows
+from tablespec.sources.read import open_stream
 
 UTC = dt.timezone.utc
 

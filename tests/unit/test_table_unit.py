@@ -18,7 +18,7 @@ from tablespec.delta import commit, translate, vacuum
 from tablespec.delta import sql as ops
 from tablespec.delta.conform import conform, fits, input_error, is_replayable, is_streamed, plan_columns, to_reader
 from tablespec.delta.snapshots import relative
-from tablespec.model.durations import parse_timestamp
+from tablespec.delta.table import AppTransaction, DeltaTable
 from tablespec.errors import (
     ConcurrentModification,
     DataError,
@@ -27,7 +27,7 @@ from tablespec.errors import (
     StorageError,
     TableNotFound,
 )
-from tablespec.delta.table import AppTransaction, DeltaTable
+from tablespec.model.durations import parse_timestamp
 
 TARGET = pa.schema(
     [

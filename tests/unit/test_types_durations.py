@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tablespec.model.durations import human, parse_duration, to_delta_interval
 from tablespec.delta.arrow import from_arrow, to_arrow
+from tablespec.model.durations import human, parse_duration, to_delta_interval
 from tablespec.model.types import (
     TypeParseError,
     canonical,
