@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from tablespec.errors import ConfigError
+from tablespec.errors import ConfigError, UsageError
 from tablespec.interpolate import BadReference, MissingVariable, interpolate
 
 CONFIG_FILE = "tablespec.yaml"
@@ -36,6 +36,9 @@ _S3_ENV = {
     "AWS_CONDITIONAL_PUT": "AWS_CONDITIONAL_PUT",
     "AWS_VIRTUAL_HOSTED_STYLE_REQUEST": "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
 }
+# URI schemes a table or warehouse may use: local folders and S3 (PRODUCT.md), and the other object
+# stores deltalake reaches when their options are given under storage: in tablespec.yaml.
+KNOWN_SCHEMES = ("file", "s3", "s3a", "gs", "az", "abfs", "abfss")
 _SECRET_KEYS = ("SECRET", "TOKEN", "PASSWORD", "ACCESS_KEY_ID", "CREDENTIAL")
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 
@@ -51,6 +54,12 @@ def secret_values(settings: Mapping[str, str]) -> list[str]:
     return [v for k, v in settings.items() if is_secret_key(k) and v and len(v) >= 4]
 
 
+def is_secret_variable(name: str, value: str | None, env: Mapping[str, str]) -> bool:
+    """Whether ``${name}`` would put a secret into a spec: a credential variable (by name, the same
+    rule that redacts them), or any variable whose value is one of those secrets."""
+    return is_secret_key(name) or (value is not None and len(value) >= 4 and value in secret_values(env))
+
+
 def find_project_root(start: Path | None = None) -> Path:
     """Nearest folder from ``start`` upwards holding tablespec.yaml, else ``start`` itself."""
     here = (start or Path.cwd()).resolve()
@@ -58,6 +67,18 @@ def find_project_root(start: Path | None = None) -> Path:
         if (folder / CONFIG_FILE).is_file():
             return folder
     return here
+
+
+def unknown_scheme(uri: str) -> str | None:
+    """The scheme of ``uri`` if tablespec cannot reach it (``foo`` of ``foo://x``), else None."""
+    if "://" not in uri:
+        return None
+    scheme = uri.split("://", 1)[0].lower()
+    return None if scheme in KNOWN_SCHEMES else scheme
+
+
+def known_schemes_text() -> str:
+    return ", ".join(f"{s}://" for s in KNOWN_SCHEMES) + " or a local path"
 
 
 def is_remote(uri: str) -> bool:
@@ -138,6 +159,12 @@ def load_config(
     chosen = warehouse or env.get("TABLESPEC_WAREHOUSE") or settings.get("warehouse") or DEFAULT_WAREHOUSE
     if not isinstance(chosen, str):
         raise ConfigError(f"{root / CONFIG_FILE}: 'warehouse' must be a string")
+    scheme = unknown_scheme(chosen)
+    if scheme is not None:
+        where = ("--warehouse" if warehouse else "TABLESPEC_WAREHOUSE" if env.get("TABLESPEC_WAREHOUSE")
+                 else f"{root / CONFIG_FILE}: warehouse")
+        error = UsageError if warehouse else ConfigError
+        raise error(f"{where} {chosen}: unknown scheme {scheme}://", hint=f"use {known_schemes_text()}")
     if not is_remote(chosen) and not chosen.startswith("file://") and not os.path.isabs(chosen):
         chosen = os.path.normpath(os.path.join(root, chosen))
     elif chosen.startswith("file://"):

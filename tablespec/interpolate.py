@@ -7,7 +7,7 @@ structure. ``$${`` writes a literal ``${``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 _PATTERN = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{([^}]*)\}?")
 
@@ -24,8 +24,20 @@ class BadReference(ValueError):
     """``${...}`` whose inside is not a variable name."""
 
 
-def interpolate(text: str, env: Mapping[str, str]) -> str:
-    """Replace every reference in ``text``; raise on the first unset or malformed one."""
+class SecretReference(ValueError):
+    """``${VAR}`` names a credential (or a variable holding one): it must not reach a spec."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def interpolate(text: str, env: Mapping[str, str], *, secret: Callable[[str, str | None], bool] | None = None) -> str:
+    """Replace every reference in ``text``; raise on the first unset or malformed one.
+
+    ``secret(name, value)`` says whether a variable is a secret; such a reference raises
+    :class:`SecretReference` whether or not it is set (PRODUCT.md: never the credential variables).
+    """
     if "$" not in text:
         return text
 
@@ -36,6 +48,8 @@ def interpolate(text: str, env: Mapping[str, str]) -> str:
         if name is None:
             raise BadReference(f"'${{{bad}' is not a valid variable reference")
         value = env.get(name)
+        if secret is not None and secret(name, value):
+            raise SecretReference(name)
         if value is None or (value == "" and default is not None):
             if default is None:
                 raise MissingVariable(name)

@@ -287,4 +287,5 @@ def _report(run: Run, status: Status, before: int | None, started: float, *, ref
         error_type=type_name,
         hint=hint,
         notes=tuple(run.notes),
+        exception=error,
     )

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tablespec.delta.arrow import arrow_type as to_arrow_type
+from tablespec.delta.snapshots import relative
 from tablespec.errors import ConcurrentModification, Refused, StorageError, TablespecError
 from tablespec.model.actions import (
     Action,
@@ -279,11 +280,38 @@ def mentions(expression: str, column: str) -> bool:
 
 
 def _scan(handle: RawTable, columns: list[str], check: Callable[[Any], Any], table: str) -> None:
-    for batch in handle.to_pyarrow_dataset().to_batches(columns=columns):
+    """Run ``check`` over every batch of ``columns``, file by file; the first loss refuses the
+    rewrite naming the column, the row (in its data file) and the value (docs/apply.md)."""
+    root = handle.table_uri.rstrip("/")
+    for fragment in handle.to_pyarrow_dataset().get_fragments():
+        offset = 0
+        for batch in fragment.to_batches(columns=columns):
+            try:
+                check(batch)
+            except Lost as e:
+                row = _first_lost(batch, check)
+                value = batch.column(0)[row].as_py()
+                name = relative(fragment.path, root, root.split("://", 1)[-1])
+                raise Refused(
+                    f"rewrite of table {table} refused: column {columns[0]!r}, row {offset + row + 1} of data "
+                    f"file {name}: value {value!r} does not survive ({e})",
+                    hint="nothing was changed; fix or delete such rows first, or keep the old type in the spec",
+                ) from e
+            offset += batch.num_rows
+
+
+def _first_lost(batch: Any, check: Callable[[Any], Any]) -> int:
+    """The index of the first row ``check`` rejects, by bisection (a prefix fails once it holds it)."""
+    low, high = 0, batch.num_rows - 1  # the whole batch fails
+    while low < high:
+        middle = (low + high) // 2
         try:
-            check(batch)
-        except Lost as e:
-            raise Refused(f"rewrite of table {table} refused: {e}", hint="nothing was changed") from e
+            check(batch.slice(0, middle + 1))
+        except Lost:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 # --- the rewrite ---------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tablespec")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors (or set TABLESPEC_DEBUG=1).")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
     """Declarative Delta Lake tables: keep one YAML spec per table, plan and apply changes."""
@@ -63,8 +63,22 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and turn every outcome into one of the documented exit codes (README)."""
+    """Entry point: run the CLI and turn every outcome into one of the documented exit codes (README).
+
+    Everything the command prints passes through :class:`Redacting`, so a secret that reached a
+    table (a description written before specs refused ``${AWS_SECRET_ACCESS_KEY}``, another
+    writer's commit metadata) is never shown by plan, show or history in any format.
+    """
     args = sys.argv[1:] if argv is None else argv
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = Redacting(out), Redacting(err)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(args: list[str]) -> int:
     debug = "--debug" in args or os.environ.get("TABLESPEC_DEBUG") == "1"
     try:
         result: Any = main.main(args=args, prog_name="tablespec", standalone_mode=False)
@@ -81,3 +95,31 @@ def run(argv: list[str] | None = None) -> int:
         render_error(e)
         return code
     return int(result or 0)
+
+
+class Redacting:
+    """A text stream that hides secrets (:func:`tablespec.config.redact`) in everything written to
+    it: the last line of defence at the one place output leaves tablespec."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._secrets = known_secrets()
+
+    def write(self, text: str) -> int:
+        from tablespec.config import redact
+
+        self._stream.write(redact(text, self._secrets) if isinstance(text, str) else text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def known_secrets() -> list[str]:
+    """Secret values from the environment and, when it reads, tablespec.yaml's storage options."""
+    from tablespec.config import load_config, secret_values
+
+    try:
+        return load_config().secrets()
+    except Exception:  # noqa: BLE001 - a broken tablespec.yaml is reported by the command itself
+        return secret_values(os.environ)

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from tablespec.cli.common import format_option, paths_argument, table_option, warehouse_option
+from tablespec.cli.common import debug_enabled, format_option, paths_argument, table_option, warehouse_option
 from tablespec.cli.exitcodes import ERROR, OK, REFUSED
 
 
@@ -49,27 +49,28 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     from tablespec.applying.applier import apply as run_apply
     from tablespec.cli.flags import report_for_cli
     from tablespec.config import load_config
-    from tablespec.render.apply_report import render_json, render_text
+    from tablespec.errors import ApprovalRequired
+    from tablespec.render.apply_report import render_json, render_not_approved, render_text
 
     config = load_config(warehouse=warehouse)
     from tablespec.cli.progress import progress_view
 
     bar = progress_view(terminal=stderr_is_tty()) if show_progress and fmt == "text" else None
+    approver = None if auto_approve else _Approver(fmt, allow)
     try:
-        report = run_apply(
-            list(paths) or None,
-            config=config,
-            tables=tables,
-            allow=allow,
-            plan=plan_file,
-            approve=None if auto_approve else _Approver(fmt, allow),
-            progress=bar,
-        )
+        report = run_apply(list(paths) or None, config=config, tables=tables, allow=allow, plan=plan_file,
+                           approve=approver, progress=bar)
+    except ApprovalRequired as e:
+        if fmt == "json":  # stdout is for the report, whatever happened; the error goes to stderr
+            click.echo(render_not_approved(approver.plan if approver else None, e.message, e.hint))
+        raise
     finally:
         if bar is not None:
             bar.close()
     shown = report_for_cli(report)
     click.echo(render_json(shown) if fmt == "json" else render_text(shown))
+    if debug_enabled():
+        print_tracebacks(report)
     if report.failed:
         return ERROR
     if report.refused:
@@ -77,15 +78,27 @@ def apply(paths: tuple[str, ...], tables: tuple[str, ...], plan_file: str | None
     return OK
 
 
+def print_tracebacks(report: Any) -> None:
+    """With --debug: the traceback of each table's failure, on stderr (the report keeps the exception)."""
+    import traceback
+
+    for t in report.tables:
+        if t.exception is not None:
+            click.echo(f"--- traceback for table {t.table} ---", err=True)
+            traceback.print_exception(t.exception, file=sys.stderr)
+
+
 class _Approver:
     """Show the plan and ask; refuse (exit 4) when there is no terminal to ask on."""
 
     def __init__(self, fmt: str, allow: tuple[str, ...]) -> None:
         self.fmt, self.allow = fmt, allow
+        self.plan: Any = None  # the plan asked about, for the JSON report of a refusal
 
     def __call__(self, plan: Any) -> bool:
         from tablespec.errors import ApprovalRequired
 
+        self.plan = plan
         if not stdin_is_tty():
             raise ApprovalRequired(
                 "apply needs approval, and stdin is not a terminal to ask on; nothing was changed",

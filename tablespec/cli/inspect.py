@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tablespec.cli.common import format_option, warehouse_option
+from tablespec.cli.common import check_out_file, format_option, redacted, warehouse_option
 from tablespec.cli.exitcodes import OK
 from tablespec.config import Config, load_config
 from tablespec.errors import SpecInvalid, UsageError
@@ -217,14 +217,16 @@ def import_(uri: str, name: str, location_as: str | None, out: str | None, force
     from tablespec.inspect.importer import import_spec
 
     where = _uri_target(uri, load_config(warehouse=warehouse))
-    if out and os.path.exists(out) and not force:
-        raise UsageError(f"{out} exists", hint="pass --force to overwrite it, or choose another --out FILE")
+    check_out_file(out, force=force)
     result = import_spec(where.uri, where.storage_options, name=name, location=location_as)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if out:
-        with open(out, "w", encoding="utf-8") as handle:
-            handle.write(result.yaml)
+        try:
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(redacted(result.yaml))
+        except OSError as e:
+            raise UsageError(f"cannot write --out {out}: {e.strerror or e}") from e
         click.echo(f"Wrote {out}: table {name}, {len(result.document['columns'])} column(s), "
                    f"version {result.version}.", err=True)
     else:

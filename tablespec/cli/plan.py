@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tablespec.cli.common import format_option, paths_argument, table_option, warehouse_option
+from tablespec.cli.common import check_out_file, format_option, paths_argument, redacted, table_option, warehouse_option
 from tablespec.cli.exitcodes import CHANGES_PENDING, OK, REFUSED
 from tablespec.config import DEFAULT_SPECS, load_config
 from tablespec.errors import UsageError
@@ -52,6 +52,7 @@ def plan(paths: tuple[str, ...], tables: tuple[str, ...], fmt: str, out: str | N
     """
     from tablespec.planning.planner import plan as make_plan
 
+    check_out_file(out)
     config = load_config(warehouse=warehouse)
     specs = load_specs(list(paths) or None, config=config, tables=tables)
     result = make_plan(specs, config=config)
@@ -95,7 +96,7 @@ def diff(specs: tuple[str, ...], against: str | None, tables: tuple[str, ...], f
             old_path = specs_at_ref(against, Path(new_path), Path(scratch))
             old = load_specs([old_path], config=config) if old_path is not None else ()
         result = new_plan(diff_specs(old, new))
-    _emit(result, fmt, None)
+    _emit(result, fmt, None, title="tablespec diff")
     if fail_on is not None:
         worse = set(SEVERITY[SEVERITY.index(fail_on):])
         if any(a.risk in worse for t in result.tables for a in t.actions):
@@ -103,14 +104,14 @@ def diff(specs: tuple[str, ...], against: str | None, tables: tuple[str, ...], f
     return CHANGES_PENDING if detailed_exitcode and result.has_changes else OK
 
 
-def _emit(result: Plan, fmt: str, out: str | None) -> None:
+def _emit(result: Plan, fmt: str, out: str | None, *, title: str = "tablespec plan") -> None:
     from tablespec.render import render, use_color
     from tablespec.render.json import render as render_json
 
-    click.echo(render(result, fmt, color=fmt == "text" and use_color(sys.stdout)), nl=False)
+    click.echo(render(result, fmt, color=fmt == "text" and use_color(sys.stdout), title=title), nl=False)
     if out:
         try:
-            Path(out).write_text(render_json(result), encoding="utf-8")
+            Path(out).write_text(redacted(render_json(result)), encoding="utf-8")
         except OSError as e:
             raise UsageError(f"cannot write the plan to {out}: {e.strerror or e}") from e
         click.echo(f"Saved the plan to {out}; apply it with `tablespec apply --plan {out}`.", err=True)

@@ -7,6 +7,7 @@ action, PROTOCOL.md "Transaction Identifiers") and what the log reader finds
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,3 +60,37 @@ def commit_properties(
         max_commit_retries=MAX_COMMIT_RETRIES,
         app_transactions=txns or None,
     )
+
+
+# commitInfo keys of the Delta protocol and of delta-rs; every other key is commit metadata
+_COMMIT_KEYS = frozenset({
+    "version", "timestamp", "inCommitTimestamp", "operation", "operationParameters", "operationMetrics",
+    "engineInfo", "clientVersion", "readVersion", "isolationLevel", "isBlindAppend", "userId", "userName",
+    "txnId", "job", "notebook", "clusterId",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit of :meth:`DeltaTable.history`."""
+
+    version: int
+    timestamp: dt.datetime  # the commit's own timestamp (in-commit timestamp when recorded), UTC
+    operation: str | None  # WRITE, MERGE, CREATE TABLE, ...
+    parameters: Mapping[str, Any]  # operationParameters
+    metrics: Mapping[str, Any]  # operationMetrics
+    metadata: Mapping[str, Any]  # commit metadata: tablespec.* keys and the caller's own
+    engine: str | None = None  # engineInfo or clientVersion
+
+    @classmethod
+    def from_delta(cls, info: Mapping[str, Any]) -> CommitInfo:
+        millis = int(info.get("inCommitTimestamp") or info.get("timestamp") or 0)
+        return cls(
+            version=int(info["version"]),
+            timestamp=dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc),
+            operation=info.get("operation"),
+            parameters=dict(info.get("operationParameters") or {}),
+            metrics=dict(info.get("operationMetrics") or {}),
+            metadata={k: v for k, v in info.items() if k not in _COMMIT_KEYS},
+            engine=info.get("engineInfo") or info.get("clientVersion"),
+        )

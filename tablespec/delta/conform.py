@@ -372,6 +372,38 @@ def partition_check(parts: Mapping[str, list[Any]]) -> Callable[[Any], None] | N
     return check
 
 
+def predicate_check(where: str | None) -> Callable[[Any], None] | None:
+    """A batch check that every new row of ``overwrite(where=...)`` matches ``where`` (Delta's
+    replaceWhere): deltalake refuses such rows too, but in words that read like a constraint
+    failure. polars evaluates the SQL predicate; one it cannot parse is left to deltalake."""
+    if not where:
+        return None
+    import polars as pl
+
+    try:
+        expression = pl.sql_expr(where)
+    except Exception:  # noqa: BLE001 - a dialect difference: deltalake checks it anyway
+        return None
+    row = "__tablespec_row__"
+
+    def check(batch: pa.RecordBatch) -> None:
+        frame = pl.DataFrame(pl.from_arrow(batch))
+        try:
+            outside = frame.with_row_index(row, offset=1).filter(~expression.fill_null(False))
+        except Exception:  # noqa: BLE001 - as above
+            return
+        if outside.height:
+            first = outside.row(0, named=True)
+            number = first.pop(row)
+            raise DataError(
+                f"{outside.height} new row(s) do not match where={where!r}, e.g. row {number}: {first}",
+                hint=f"overwrite(where={where!r}) replaces only the rows matching it, and every new row must "
+                "match it too (Delta's replaceWhere): filter the data, or widen where",
+            )
+
+    return check
+
+
 def _partition_text(value: Any) -> str:
     """A value as arrow's cast to string spells it, to compare with a partition column's values."""
     if isinstance(value, bool):

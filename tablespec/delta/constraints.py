@@ -8,7 +8,7 @@ re-adding the same constraint on every plan.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tablespec.model.keys import CONSTRAINT_PREFIX
 
@@ -56,3 +56,30 @@ def _stored_form(probe: deltalake.DeltaTable, name: str, expression: str) -> str
     except Exception:  # noqa: BLE001 - a rejected expression keeps no form
         return None
     return probe.metadata().configuration.get(f"{CONSTRAINT_PREFIX}{name}")
+
+
+# Delta protocol, "Column Invariants"/"CHECK Constraints": writer version 3 enforces CHECKs.
+_CHECK_WRITER_VERSION = 3
+
+
+def constraint_configuration(schema: Any, partitions: list[str], props: Mapping[str, str],
+                             constraints: Mapping[str, str], *, strict: bool) -> dict[str, str]:
+    """The CREATE configuration holding ``constraints`` as delta-rs stores them
+    (``delta.constraints.<name>``, writer version >= 3), so a table is created with its CHECKs in
+    one commit. deltalake checks an expression only when adding it to an existing table, so each
+    is first added to a scratch table of the same schema in a temporary folder (milliseconds)."""
+    import shutil
+    import tempfile
+
+    from deltalake import DeltaTable as _Delta
+
+    scratch = tempfile.mkdtemp(prefix="tablespec-check-")
+    try:
+        table = _Delta.create(scratch, schema, partition_by=partitions or None, configuration=dict(props) or None,
+                              raise_if_key_not_exists=strict)
+        table.alter.add_constraint(dict(constraints))
+        checked = {k: v for k, v in table.metadata().configuration.items() if k.startswith(CONSTRAINT_PREFIX)}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    writer = max(int(props.get("delta.minWriterVersion", "0") or 0), _CHECK_WRITER_VERSION)
+    return {**props, **checked, "delta.minWriterVersion": str(writer)}

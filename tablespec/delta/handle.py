@@ -13,7 +13,7 @@ import contextlib
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,7 +65,7 @@ class TableHandle:
     # --- errors and handles ----------------------------------------------------------------
 
     @contextmanager
-    def _errors(self, operation: str, feed: Conformed | None = None) -> Iterator[None]:
+    def _errors(self, operation: str, feed: Conformed | None = None, *, keys: Sequence[str] = ()) -> Iterator[None]:
         """Translate whatever deltalake raises inside the block; input errors win over their echo."""
         import pyarrow as pa
         from deltalake.exceptions import DeltaError
@@ -82,7 +82,8 @@ class TableHandle:
                 raise
             if feed is not None and feed.error is not None:
                 raise input_error(feed.error, f"{operation} on table {self.name}") from feed.error
-            raise translate(e, table=self.name, uri=self.uri, operation=operation, secrets=self._secrets) from e
+            raise translate(e, table=self.name, uri=self.uri, operation=operation, secrets=self._secrets,
+                            keys=keys) from e
 
     def translating(self, operation: str) -> contextlib.AbstractContextManager[None]:
         """A block whose deltalake errors become tablespec errors naming this table (for the
@@ -109,10 +110,22 @@ class TableHandle:
                 time.sleep(random.uniform(0.02, 0.2) * (attempt + 1))
         raise AssertionError("unreachable")
 
+    def _not_a_file(self) -> None:
+        """A local location that is a plain file (a CSV, a typo'd path) is no table and never can
+        be one: say so, rather than deltalake's "Path does not exist"."""
+        from tablespec.config import is_remote, local_path
+
+        if not is_remote(self.uri) and local_path(self.uri).is_file():
+            raise NotADeltaTable(
+                f"{self.uri} is a file, not a Delta table (table {self.name})", table=self.name, uri=self.uri,
+                hint="a table's location is a folder (holding _delta_log/); point location at a folder",
+            )
+
     def _open(self, version: int | None = None) -> deltalake.DeltaTable:
         from deltalake import DeltaTable as _Delta
         from deltalake.exceptions import TableNotFoundError
 
+        self._not_a_file()
         try:
             return _Delta(self.uri, version=version, storage_options=self.storage_options or None)
         except TableNotFoundError as e:

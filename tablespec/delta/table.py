@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tablespec.delta import sql as ops
 from tablespec.delta import upkeep
 from tablespec.delta.alter import Metadata, TableAlterations
-from tablespec.delta.commit import AppTransaction, commit_properties
+from tablespec.delta.commit import AppTransaction, CommitInfo, commit_properties
 from tablespec.delta.conform import (
     arrow_schema,
     conform,
@@ -27,10 +27,12 @@ from tablespec.delta.conform import (
     is_replayable,
     is_streamed,
     partition_check,
+    predicate_check,
     to_reader,
 )
+from tablespec.delta.constraints import constraint_configuration
 from tablespec.delta.scan import scan_datafusion
-from tablespec.delta.snapshots import SnapshotReader
+from tablespec.delta.snapshots import SnapshotReader, relative
 from tablespec.delta.sql import quote
 from tablespec.delta.upkeep import OptimizeResult
 from tablespec.delta.vacuum import VacuumResult, vacuum
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AppTransaction",
+    "CommitInfo",
     "DeltaTable",
     "MergeResult",
     "NoSuchVersion",
@@ -85,6 +88,7 @@ class DeltaTable(TableAlterations):
     def exists(self) -> bool:
         from deltalake import DeltaTable as _Delta
 
+        self._not_a_file()
         with self._errors("check"):
             return bool(_Delta.is_deltatable(self.uri, self.storage_options or None))
 
@@ -99,6 +103,10 @@ class DeltaTable(TableAlterations):
 
     @property
     def properties(self) -> dict[str, str]:
+        """Table properties, without the ``delta.constraints.*`` keys (those are :attr:`constraints`)."""
+        return {k: v for k, v in self._configuration().items() if not k.startswith(CONSTRAINT_PREFIX)}
+
+    def _configuration(self) -> dict[str, str]:
         return dict(self.raw().metadata().configuration)
 
     @property
@@ -112,19 +120,18 @@ class DeltaTable(TableAlterations):
     @property
     def constraints(self) -> dict[str, str]:
         prefix = CONSTRAINT_PREFIX
-        return {k[len(prefix) :]: v for k, v in self.properties.items() if k.startswith(prefix)}
+        return {k[len(prefix) :]: v for k, v in self._configuration().items() if k.startswith(prefix)}
 
     def app_transaction_version(self, app_id: str) -> int | None:
         return self.raw().transaction_version(app_id)
 
-    def history(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """Commits newest first, as deltalake reports them: version, timestamp (epoch ms), operation,
-        operationParameters, operationMetrics and the commit's custom metadata keys."""
+    def history(self, limit: int | None = None) -> tuple[CommitInfo, ...]:
+        """Commits newest first (at most ``limit``), typed like the writes' results."""
         if limit is not None and limit < 1:
             raise ValueError("limit must be at least 1")
         handle = self.raw()
         with self._errors("history"):
-            return handle.history(limit)
+            return tuple(CommitInfo.from_delta(info) for info in handle.history(limit))
 
     # --- create ------------------------------------------------------------------------------
 
@@ -140,9 +147,8 @@ class DeltaTable(TableAlterations):
         commit_metadata: Metadata = None,
         app_transactions: Transactions = None,
     ) -> int:
-        """Create the table and return its version: 0, or one more commit when it has constraints
-        (deltalake adds CHECK constraints to an existing table only). ``app_transactions`` ride on
-        the CREATE commit."""
+        """Create the table in one commit and return its version (0). CHECK ``constraints`` are part
+        of that commit, enforced from version 0; ``app_transactions`` ride on it too."""
         from deltalake import DeltaTable as _Delta
 
         schema_ = delta_schema(schema)
@@ -151,6 +157,11 @@ class DeltaTable(TableAlterations):
         props = ops.checked_properties(properties or {})
         if self.exists():
             raise TableExists(f"table {self.name} already exists at {self.uri}", table=self.name, uri=self.uri)
+        strict = ops.only_delta_keys(props)
+        if constraints:  # one commit: the CHECKs ride in the CREATE's metadata (how delta-rs stores them)
+            with self._errors("create"):
+                props = constraint_configuration(schema_, partitions, props, constraints, strict=strict)
+            strict = False  # checked on the scratch table; deltalake cannot parse delta.constraints.* keys
         with self._errors("create"):
             self._handle = _Delta.create(
                 self.uri,
@@ -162,13 +173,7 @@ class DeltaTable(TableAlterations):
                 configuration=props or None,
                 storage_options=self.storage_options or None,
                 commit_properties=commit_properties(commit_metadata, app_transactions),
-                raise_if_key_not_exists=ops.only_delta_keys(props),
-            )
-        if constraints:
-            self._alter(
-                "add constraints",
-                lambda h, c: h.alter.add_constraint(dict(constraints), commit_properties=c),
-                commit_metadata,
+                raise_if_key_not_exists=strict,
             )
         return self.raw().version()
 
@@ -199,7 +204,7 @@ class DeltaTable(TableAlterations):
 
         def attempt() -> WriteResult:
             handle = self.raw()
-            feed = conform(to_reader(data), arrow_schema(handle), fill_missing=True)
+            feed = conform(to_reader(data), arrow_schema(handle), fill_missing=True, check=predicate_check(where))
             with self._errors(mode, feed):
                 write_deltalake(  # one call for both modes; deltalake types them apart
                     handle,
@@ -271,7 +276,7 @@ class DeltaTable(TableAlterations):
         )
         part_filter = ops.partition_predicate("t", parts) if parts else ""
         streamed = is_streamed(data)
-        with self._errors("merge", feed):
+        with self._errors("merge", feed, keys=keys):
             # In memory already: convert in Python now. deltalake reads a non-streamed source
             # eagerly and panics (instead of raising) when the stream fails, e.g. on a bad cast.
             source = feed.reader if streamed else feed.reader.read_all()
@@ -349,6 +354,26 @@ class DeltaTable(TableAlterations):
         return int(handle.version())
 
     # --- maintenance -------------------------------------------------------------------------
+
+    def untracked_files(self, *, since: float) -> tuple[str, ...]:
+        """Data files under the table written at or after ``since`` (epoch seconds) that no commit
+        references: what a write that failed to commit (a lost race) left behind. Lists the whole
+        table folder, so it is for the rare failure path only. Vacuum removes such files once they
+        are older than the retention."""
+        import pyarrow.fs as pafs
+
+        handle = self.raw()
+        known = {relative(p, handle.table_uri, self.uri) for p in handle.file_uris()}
+        with self._errors("list files"):
+            infos = self._fs().get_file_info(pafs.FileSelector("", recursive=True, allow_not_found=True))
+        found = []
+        for info in infos:
+            top = info.path.split("/", 1)[0]
+            if info.type != pafs.FileType.File or top.startswith(("_", ".")) or info.path in known:
+                continue
+            if info.mtime is not None and info.mtime.timestamp() >= since:
+                found.append(info.path)
+        return tuple(sorted(found))
 
     def vacuum(
         self, *, retention: dt.timedelta | int | None = None, dry_run: bool = True, commit_metadata: Metadata = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from tablespec.config import redact, secret_values
 from tablespec.delta.commit import MAX_COMMIT_RETRIES
@@ -59,6 +59,7 @@ def translate(
     uri: str,
     operation: str,
     secrets: Iterable[str] = (),
+    keys: Sequence[str] = (),
 ) -> TablespecError:
     """tablespec's error for a deltalake / object-store failure: which table, what, and why."""
     from deltalake.exceptions import CommitFailedError, SchemaMismatchError, TableNotFoundError
@@ -80,6 +81,10 @@ def translate(
     if isinstance(error, SchemaMismatchError):
         return SchemaMismatch(message)
     text = str(error)
+    if "multiple source rows" in text:  # a MERGE whose source repeats a key
+        on = f" ({', '.join(keys)})" if keys else ""
+        return DataError(message, hint=f"the merge source holds more than one row for the same key{on}: keep one "
+                         "row per key (a source's options: {dedupe: last} keeps each key's last row)")
     if any(marker in text for marker in _DATA_ERRORS):
         return DataError(message, hint="rows must satisfy the table's NOT NULL columns and CHECK constraints")
     hint = ""

@@ -80,7 +80,8 @@ def vacuum(
         # table's own setting: let deltalake use the property, which may be finer than an hour.
         hours = None if seconds == minimum else math.ceil(seconds / 3600)
     with table._errors("vacuum"):
-        listed = handle.vacuum(retention_hours=hours, dry_run=True, enforce_retention_duration=True)
+        # full: also files no commit references (a failed or conflicting write's), past the retention too
+        listed = handle.vacuum(retention_hours=hours, dry_run=True, enforce_retention_duration=True, full=True)
     files, sizes, note = _existing(table, handle, listed)
     if dry_run or not files:
         # Nothing to delete: no deltalake run, which would commit VACUUM START/END all the same.
@@ -90,6 +91,7 @@ def vacuum(
             retention_hours=hours,
             dry_run=False,
             enforce_retention_duration=True,
+            full=True,
             commit_properties=commit_properties(commit_metadata),
         )
     done = sorted({relative(p, handle.table_uri, table.uri) for p in deleted} & set(files))

@@ -21,6 +21,7 @@ loaded and skips it.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -100,7 +101,7 @@ def execute_load(
     return LoadOutcome(
         source=source.name, files=run.files, rows_read=run.rows_read, inserted=run.inserted, updated=run.updated,
         deleted=run.deleted, seconds=round(time.monotonic() - run.started, 3), version=run.version,
-        skipped=run.skipped,
+        skipped=run.skipped, orphaned_files=run.orphaned,
     )  # fmt: skip
 
 
@@ -120,8 +121,9 @@ class _Run:
         self.schema = pa.schema([arrow_field(c.name, c.type, nullable=c.nullable)
                                  for c in spec.columns if not c.generated])  # fmt: skip
         self.started = time.monotonic()
-        self.files = self.rows_read = self.inserted = self.updated = self.deleted = self.skipped = 0
+        self.files = self.rows_read = self.inserted = self.updated = self.deleted = self.skipped = self.orphaned = 0
         self.version: int | None = None
+        self.committed: list[str] = []  # merge: the files committed so far by this load, in order
 
     # --- modes ------------------------------------------------------------------------------
 
@@ -139,24 +141,34 @@ class _Run:
         if merge is None:
             raise TablespecError(f"source {self.source.name!r} has mode merge but no merge: settings")
         for index, file in enumerate(planned, 1):  # path order: a later file's rows win
-            self.merge_position = (index, len(planned))  # one commit per file: say which, for progress
-            files = self._not_loaded(self._fresh([file]))
-            if not files:
-                continue
-            prepared = loadmerge.prepare(self.table, self.spec, self.source, files[0],
-                                         storage_options=self.storage_options,
-                                         on_rows=self._on_rows(files[0], index, len(planned)))  # fmt: skip
-            done = self._commit(files, lambda data, files, prepared=prepared: self.table.merge(  # type: ignore[misc]
-                data, keys=prepared.keys, when_matched=merge.when_matched, when_not_matched=merge.when_not_matched,
-                when_not_matched_by_source=merge.when_not_matched_by_source,
-                partition_values=prepared.partition_values, commit_metadata=self.metadata,
-                app_transactions=self._file_txns(files)), loaded=self._any_loaded, prepared=prepared)  # fmt: skip
-            if done is not None:
-                self.inserted += done[0].inserted
-                self.updated += done[0].updated
-                self.deleted += done[0].deleted
-                if not self._any_loaded(files, self._markers()[1]):
-                    self._record_only(files)
+            try:
+                self._merge_one(merge, file, index, len(planned))
+            except DataError as e:
+                if not self.committed:
+                    raise
+                raise _partly_loaded(e, self.committed, [f.path for f in planned[index - 1 :]], self.version) from e
+
+    def _merge_one(self, merge: Any, file: SourceFile, index: int, count: int) -> None:
+        """One file of a merge load: one commit (or none when another writer loaded it)."""
+        self.merge_position = (index, count)  # one commit per file: say which, for progress
+        files = self._not_loaded(self._fresh([file]))
+        if not files:
+            return
+        prepared = loadmerge.prepare(self.table, self.spec, self.source, files[0],
+                                     storage_options=self.storage_options,
+                                     on_rows=self._on_rows(files[0], index, count))  # fmt: skip
+        done = self._commit(files, lambda data, files, prepared=prepared: self.table.merge(  # type: ignore[misc]
+            data, keys=prepared.keys, when_matched=merge.when_matched, when_not_matched=merge.when_not_matched,
+            when_not_matched_by_source=merge.when_not_matched_by_source,
+            partition_values=prepared.partition_values, commit_metadata=self.metadata,
+            app_transactions=self._file_txns(files)), loaded=self._any_loaded, prepared=prepared)  # fmt: skip
+        if done is not None:
+            self.inserted += done[0].inserted
+            self.updated += done[0].updated
+            self.deleted += done[0].deleted
+            if not self._any_loaded(files, self._markers()[1]):
+                self._record_only(files)
+            self.committed.append(file.path)
 
     def overwrite(self, planned: Sequence[SourceFile]) -> None:
         files = self._fresh(planned)
@@ -209,9 +221,12 @@ class _Run:
             if not files:
                 return None
             feed = _Feed(self, files, prepared, lambda files=files, base=base: self._loaded_since(base, files, loaded))  # type: ignore[misc]
+            started = time.time()
             try:
                 result = write(feed.data(), files)
             except TablespecError as e:
+                if isinstance(e, ConcurrentModification) and not isinstance(feed.error, _AlreadyLoaded):
+                    self._count_orphans(started)
                 if isinstance(feed.error, _AlreadyLoaded) or (
                     isinstance(e, ConcurrentModification) and attempt < COMMIT_ATTEMPTS - 1
                 ):
@@ -230,6 +245,15 @@ class _Run:
         raise ConcurrentModification(f"loading source {self.source.name!r} into {self.table.name} kept conflicting "
                                      f"with other writers ({COMMIT_ATTEMPTS} attempts)", table=self.table.name,
                                      uri=self.table.uri, hint="run apply again; files already loaded are skipped")  # fmt: skip
+
+    def _count_orphans(self, since: float) -> None:
+        """The data files our conflicting write left behind (it wrote them, then lost the commit).
+        Counted by modification time: a file of another writer that failed at the same moment is
+        counted too, as nothing in a data file says who wrote it. Vacuum removes them all."""
+        try:
+            self.orphaned += len(self.table.untracked_files(since=since - 1.0))  # stores with 1 s mtimes
+        except TablespecError:
+            pass  # only the count is lost
 
     def _record_only(self, files: list[SourceFile]) -> None:
         """Record files as loaded in a commit of no rows. deltalake does not commit a merge that
@@ -347,6 +371,19 @@ class _Feed:
         except DataError as e:
             self.error = e
             raise
+
+
+def _partly_loaded(error: DataError, committed: Sequence[str], left: Sequence[str], version: int | None) -> DataError:
+    """A merge load stopped by a later file: the earlier files are in the table (one commit each,
+    docs/loads.md), so "nothing was written" would be wrong. Say what is in and what is not."""
+    names = ", ".join(os.path.basename(p) for p in committed)
+    rest = ", ".join(os.path.basename(p) for p in left)
+    hint = (f"{len(committed)} earlier file(s) were committed (up to version {version}): {names}; "
+            f"not loaded: {rest}. Fix {os.path.basename(left[0])} and apply again: committed files are skipped")
+    base = error.hint.replace("; nothing was written", "").replace("nothing was written", "").strip("; ")
+    message = error.message.replace("nothing was written", f"nothing of {os.path.basename(left[0])} was written")
+    return DataError(message, file=error.file, column=error.column, rows=error.rows,
+                     hint=f"{base}; {hint}" if base else hint)
 
 
 class _AlreadyLoaded(Exception):

@@ -6,7 +6,7 @@ returns these; the CLI maps them to exit codes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from tablespec.model.actions import Action
@@ -28,6 +28,9 @@ class LoadOutcome:
     seconds: float
     version: int | None  # the table version after the last commit; None when nothing was committed
     skipped: int = 0  # pending files found already loaded when the load ran (resumed or concurrent apply)
+    # unreferenced data files written while our write that lost a commit race ran: its own, and
+    # any other loser's of the same moment (files carry no writer id); vacuum removes them
+    orphaned_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class TableReport:
     error_type: str = ""
     hint: str = ""
     notes: tuple[str, ...] = ()  # re-plans, properties reset rather than removed, ...
+    # the exception behind ``error``, so `--debug` can show its traceback; not data (not compared, not in JSON)
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ __all__ = ["FORMATS", "MARKERS", "human_bytes", "load_summary", "plural", "quote
 FORMATS = ("text", "json", "markdown")
 
 
-def render(plan: Plan, fmt: str = "text", *, color: bool = False) -> str:
-    """``plan`` in ``fmt`` (one of :data:`FORMATS`); ``color`` applies to text only."""
+def render(plan: Plan, fmt: str = "text", *, color: bool = False, title: str = "tablespec plan") -> str:
+    """``plan`` in ``fmt`` (one of :data:`FORMATS`); ``color`` applies to text only, ``title`` (the
+    command that made the plan: ``tablespec diff`` compares specs) to markdown only."""
     if fmt == "text":
         from tablespec.render import text
 
@@ -35,7 +36,7 @@ def render(plan: Plan, fmt: str = "text", *, color: bool = False) -> str:
     if fmt == "markdown":
         from tablespec.render import markdown
 
-        return markdown.render(plan)
+        return markdown.render(plan, title=title)
     raise ValueError(f"unknown plan format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

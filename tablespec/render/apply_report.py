@@ -37,8 +37,10 @@ from tablespec.model.actions import (
     Unsupported,
     Vacuum,
 )
+from tablespec.model.keys import VERSION
 from tablespec.model.plan import to_json
 from tablespec.model.report import ApplyReport, TableReport
+from tablespec.render import text as plan_text
 from tablespec.render.common import human_bytes, plural
 
 FORMAT_VERSION = 1
@@ -85,7 +87,21 @@ def load_line(outcome: Any) -> str:
             f"{outcome.inserted} inserted, {outcome.updated} updated, {outcome.deleted} deleted "
             f"in {outcome.seconds:.1f}s")
     skipped = getattr(outcome, "skipped", 0)
-    return text + (f" ({skipped} already loaded, skipped)" if skipped else "")
+    orphans = getattr(outcome, "orphaned_files", 0)
+    text += f" ({skipped} already loaded, skipped)" if skipped else ""
+    if orphans:
+        text += (f"; {plural(orphans, 'unreferenced data file')} written meanwhile by writes that lost a commit "
+                 "race (the next vacuum removes them)")
+    return text
+
+
+def done_line(action: Action, loads: dict[str, Any]) -> str:
+    """What an action did; a load this process found done by another writer says so."""
+    if isinstance(action, LoadSource):
+        outcome = loads.get(action.source)
+        if outcome is not None and outcome.files == 0 and getattr(outcome, "skipped", 0):
+            return f"= source {action.source} skipped: already loaded by another writer"
+    return DONE[type(action)](action)
 
 
 def _headline(t: TableReport) -> str:
@@ -105,12 +121,13 @@ def render_text(report: ApplyReport) -> str:
     lines: list[str] = []
     for t in report.tables:
         lines.append(_headline(t))
+        loads = {o.source: o for o in t.loads}
         for action in t.actions:
-            lines.append("  " + DONE[type(action)](action))
+            lines.append("  " + done_line(action, loads))
         for outcome in t.loads:
             lines.append("  " + load_line(outcome))
-        for refusal in t.refused:
-            lines.append(f"  ! {type(refusal.action).__name__}: {refusal.reason}")
+        for refusal in t.refused:  # the action as the plan showed it (column, partitioning, ...), then why
+            lines.append(f"  ! {plan_text.HANDLERS[type(refusal.action)](refusal.action)[0][1]}: {refusal.reason}")
             if refusal.hint:
                 lines.append(f"      {refusal.hint}")
         for note in t.notes:
@@ -158,3 +175,26 @@ def _table_json(t: TableReport) -> dict[str, Any]:
 
 def render_json(report: ApplyReport) -> str:
     return json.dumps(report_to_json(report), indent=2, sort_keys=False)
+
+
+def render_not_approved(plan: Any, message: str, hint: str) -> str:
+    """The JSON report of an apply that stopped for approval: nothing was done, every table that
+    would change is refused, and the reason says why (so ``--format json`` always prints JSON)."""
+    tables = [{
+        "table": t.table, "uri": t.uri, "status": "refused", "version_before": t.observed_version,
+        "version_after": t.observed_version, "seconds": 0.0, "actions": [], "loads": [], "refused": [],
+        "error": {"type": "ApprovalRequired", "message": message, "hint": hint}, "notes": [],
+    } for t in sorted(plan.tables, key=lambda t: t.table) if t.actions] if plan is not None else []
+    return json.dumps({
+        "format_version": FORMAT_VERSION,
+        "plan_id": getattr(plan, "plan_id", None),
+        "tablespec_version": VERSION,
+        "seconds": 0.0,
+        "ok": False,
+        "status": "refused",
+        "reason": "approval required",
+        "message": message,
+        "hint": hint,
+        "summary": {"applied": 0, "refused": len(tables), "failed": 0, "skipped": 0},
+        "tables": tables,
+    }, indent=2)

@@ -50,8 +50,8 @@ from tablespec.render.text import refusal, summary
 Row = tuple[str, str]  # (marker, details in markdown)
 
 
-def render(plan: Plan) -> str:
-    parts = ["### tablespec plan", "", f"**{summary(plan)}**", ""]
+def render(plan: Plan, *, title: str = "tablespec plan") -> str:
+    parts = [f"### {title}", "", f"**{summary(plan)}**", ""]
     if plan.tables:
         parts += ["| Table | Change | Version | Actions | Refused |", "|---|---|---|---|---|"]
         parts += [_overview(t) for t in plan.tables]
@@ -80,13 +80,14 @@ def _details(t: TablePlan) -> list[str]:
         "| | Change | Class |",
         "|---|---|---|",
     ]
-    for action in t.actions:
-        for marker, text in HANDLERS[type(action)](action):
-            risk: str = action.risk
-            if action.refused_reason:
-                text = f"**{text}**<br>{refusal(action)}: {_cell(action.refused_reason)}"
-                risk = f"**{risk}**"
-            lines.append(f"| `{marker}` | {text} | {risk} |")
+    for action in t.actions:  # one row per action, so the rows add up to the count above
+        rows = HANDLERS[type(action)](action)
+        marker, text = rows[0][0], "<br>".join(text for _, text in rows)
+        risk: str = action.risk
+        if action.refused_reason:
+            text = f"**{text}**<br>{refusal(action)}: {_cell(action.refused_reason)}"
+            risk = f"**{risk}**"
+        lines.append(f"| `{marker}` | {text} | {risk} |")
     return lines + ["", "</details>"]
 
 

@@ -23,9 +23,10 @@ from tablespec.errors import DataError, Location, Problem, SpecInvalid
 from tablespec.model import types as T
 from tablespec.model.spec import SOURCE_OPTIONS, SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
+from tablespec.sources import readerrors
 from tablespec.sources.casting import TextFormats, cast_column, polars_type
 from tablespec.sources.discover import describe
-from tablespec.sources.scan import ROW, first_line, scan
+from tablespec.sources.scan import ROW, scan
 
 BATCH_ROWS = 131_072
 SHOWN = 5
@@ -91,7 +92,7 @@ def open_stream(
         problems = _Problems(file.path, line_offset=_line_offset(source))
         lf = plan.frame.filter(~pl.col(ROW).is_in(list(drop_rows))) if drop_rows else plan.frame
         try:
-            for df in _collect(lf, file):
+            for df in _collect(lf, file, lambda e: readerrors.read_error(source, file, storage_options, e)):
                 stream.rows_read += df.height
                 if plan.flags:
                     problems.add(df.filter(pl.col("__bad")), plan)
@@ -117,14 +118,15 @@ def open_stream(
     return stream
 
 
-def _collect(lf: pl.LazyFrame, file: SourceFile) -> Iterator[pl.DataFrame]:
-    """Polars' streaming engine, batch by batch; its read errors become DataErrors naming the file."""
+def _collect(lf: pl.LazyFrame, file: SourceFile, fail: Callable[[BaseException], DataError]) -> Iterator[pl.DataFrame]:
+    """Polars' streaming engine, batch by batch; its read errors become DataErrors naming the file
+    (and the line, :func:`tablespec.sources.readerrors.read_error`)."""
     try:
         yield from lf.collect_batches(chunk_size=BATCH_ROWS)
     except DataError:
         raise
     except Exception as e:
-        raise DataError(f"{file.path}: cannot read the file: {first_line(e)}", file=file.path) from e
+        raise fail(e) from e
 
 
 def _to_arrow(df: pl.DataFrame, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
@@ -201,7 +203,9 @@ class _Plan:
                 f"the file has {', '.join(map(repr, present))}",
                 file=file.path,
                 column=extra[0],
-                hint="add them to the spec's columns, or set extra_columns: ignore on the source",
+                hint=(source.format == "csv" and readerrors.delimiter_hint(present, [c.name for c in spec.columns],
+                                                                           readerrors.delimiter_of(source, file.path)))
+                or "add them to the spec's columns, or set extra_columns: ignore on the source",
             )
         fmt = _text_formats(source)
         raws, typed_columns, checks, flags, outputs = [], [], [], [], []

@@ -22,6 +22,7 @@ from tablespec.errors import DataError
 from tablespec.model.spec import SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
 from tablespec.sources.discover import open_binary, read_bytes
+from tablespec.sources.readerrors import read_error
 
 ROW = "__tablespec_row__"
 _CHUNK = 4 << 20
@@ -58,8 +59,7 @@ def scan(
         raise
     except Exception as e:
         _remove(temp)
-        raise DataError(f"{file.path}: cannot read the file as {source.format}: {first_line(e)}",
-                        file=file.path) from e  # fmt: skip
+        raise read_error(source, file, storage_options, e) from e
     return frame.with_row_index(ROW, offset=1), lambda: _remove(temp)
 
 

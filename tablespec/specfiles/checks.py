@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tablespec.config import known_schemes_text, unknown_scheme
 from tablespec.errors import Problem
 from tablespec.model.durations import parse_duration
 from tablespec.model.features import guarded_feature
@@ -39,8 +40,7 @@ FORMAT_BY_EXTENSION = {
 def infer_format(path: str) -> str | None:
     lowered = path.lower()
     for suffix in (".gz", ".zst", ".bz2"):
-        if lowered.endswith(suffix):
-            lowered = lowered[: -len(suffix)]
+        lowered = lowered.removesuffix(suffix)
     return FORMAT_BY_EXTENSION.get(os.path.splitext(lowered)[1])
 
 
@@ -58,6 +58,7 @@ def check_document(doc: Document) -> list[Problem]:
             Problem(doc.loc(path, key=key), message, hint, "warning" if warning else "error", table)
         )
 
+    _check_location(spec, add)
     types = _check_columns(spec, add)
     _check_partitioning(spec, types, add)
     _check_properties_and_retention(spec, add)
@@ -66,6 +67,23 @@ def check_document(doc: Document) -> list[Problem]:
     _check_maintenance(spec, types, add)
     _check_features(spec, add)
     return problems
+
+
+def _type_hint(text: str) -> str:
+    """An unclosed ``(`` or ``<`` is most often a flow mapping (``{name: a, type: decimal(18,2)}``)
+    cut at its comma by YAML: say to quote the type."""
+    if text.count("(") > text.count(")") or text.count("<") > text.count(">"):
+        return ("in a flow mapping {...} a comma ends the value: quote the type, "
+                'e.g. {name: amount, type: "decimal(18,2)"}')
+    return "types are Delta / Spark SQL names: long, string, decimal(18,2), array<string>, ..."
+
+
+def _check_location(spec: dict[str, Any], add: Any) -> None:
+    location = spec.get("location")
+    if isinstance(location, str):
+        scheme = unknown_scheme(location)
+        if scheme is not None:
+            add(("location",), f"location {location!r}: unknown scheme {scheme}://", f"use {known_schemes_text()}")
 
 
 def _check_columns(spec: dict[str, Any], add: Any) -> dict[str, Any]:
@@ -93,8 +111,7 @@ def _check_columns(spec: dict[str, Any], add: Any) -> dict[str, Any]:
             try:
                 parsed = parse_type(column["type"])
             except TypeParseError as e:
-                add(("columns", i, "type"), f"column {name!r}: bad type {column['type']!r}: {e}",
-                    "types are Delta / Spark SQL names: long, string, decimal(18,2), array<string>, ...")
+                add(("columns", i, "type"), f"column {name!r}: bad type {column['type']!r}: {e}", _type_hint(column["type"]))
         types[lowered] = parsed
     return types
 

@@ -111,7 +111,11 @@ def check_specs(
         except (OSError, UnicodeDecodeError) as e:
             problems.append(Problem(Location(shown), f"cannot read spec file: {e}"))
             continue
-        for doc in read_documents(text, shown, env):
+        documents = read_documents(text, shown, env)
+        if not documents:
+            problems.append(Problem(Location(shown, 1), "the file holds no spec (it is empty or only comments)",
+                                    "add a table spec, or remove the file", "warning"))
+        for doc in documents:
             problems.extend(doc.problems)
             if doc.value is None:
                 continue

@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
+from tablespec.config import is_secret_variable
 from tablespec.errors import Location, Problem
-from tablespec.interpolate import BadReference, MissingVariable, interpolate
+from tablespec.interpolate import BadReference, MissingVariable, SecretReference, interpolate
 
 try:  # libyaml is much faster; fall back to the pure-Python loader where it is missing
     _Loader: Any = yaml.CSafeLoader
@@ -109,7 +110,17 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, env: Mapping[str, str]
     value = _constructor.construct_object(node, deep=True)
     if isinstance(value, str) and "$" in value:
         try:
-            value = interpolate(value, env)
+            value = interpolate(value, env, secret=lambda name, found: is_secret_variable(name, found, env))
+        except SecretReference as e:
+            doc.problems.append(
+                Problem(
+                    doc.loc(path),
+                    f"${{{e.name}}} would put a secret into the spec",
+                    hint="specs are printed by plan (PR comments) and written to the Delta log; credentials "
+                    "belong in the environment or in tablespec.yaml's storage:, never in a spec",
+                )
+            )
+            value = ""
         except MissingVariable as e:
             doc.problems.append(
                 Problem(

@@ -104,7 +104,7 @@ def test_create_from_nothing(project: Project) -> None:
     project.spec(BASE)
     code, out, err = project.apply()
     assert code == 0, out + err
-    assert "shop.items: applied" in out and "version none -> 1" in out
+    assert "shop.items: applied" in out and "version none -> 0" in out
     table = project.table()
     schema = table.schema
     assert schema.names == ["id", "price", "label", "dt"]
@@ -118,10 +118,10 @@ def test_create_from_nothing(project: Project) -> None:
     assert props["delta.logRetentionDuration"] == "interval 30 days"
     # provenance on every commit apply made
     history = table.history()
-    assert len(history) == 2
-    plan_ids = {c["tablespec.plan_id"] for c in history}
-    assert len(plan_ids) == 1 and all(c["tablespec.spec_hash"].startswith("sha256:") for c in history)
-    assert all(c["tablespec.version"] for c in history)
+    assert len(history) == 1  # the CREATE carries the constraints too
+    plan_ids = {c.metadata["tablespec.plan_id"] for c in history}
+    assert len(plan_ids) == 1 and all(c.metadata["tablespec.spec_hash"].startswith("sha256:") for c in history)
+    assert all(c.metadata["tablespec.version"] for c in history)
     assert project.converged()
     code, out, _ = project.apply()
     assert code == 0 and "no changes" in out
@@ -152,7 +152,7 @@ def test_evolve_in_place(project: Project) -> None:
     assert table.constraints == {"price_small": "price < 1000"}
     assert table.properties["delta.enableChangeDataFeed"] == "true"
     assert [r["price"] for r in rows(table)] == [10, 20]  # data untouched
-    assert all(c.get("tablespec.plan_id") for c in table.history(table.version - before))
+    assert all(c.metadata.get("tablespec.plan_id") for c in table.history(table.version - before))
     assert project.converged()
 
 
@@ -278,7 +278,7 @@ def test_stale_saved_plan_is_refused(project: Project, tmp_path: Path) -> None:
     assert code == 0, out + err
     table = project.table()
     assert table.description == "Items v2"
-    assert table.history(1)[0]["tablespec.plan_id"] == json.loads(Path(saved).read_text())["plan_id"]
+    assert table.history(1)[0].metadata["tablespec.plan_id"] == json.loads(Path(saved).read_text())["plan_id"]
 
 
 def test_one_failing_table_leaves_the_others_applied(project: Project) -> None:
@@ -292,7 +292,7 @@ def test_one_failing_table_leaves_the_others_applied(project: Project) -> None:
     status = {t["table"]: t["status"] for t in report["tables"]}
     assert status == {"shop.broken": "failed", "shop.items": "applied"}
     broken = next(t for t in report["tables"] if t["table"] == "shop.broken")
-    assert broken["error"]["message"] and broken["version_after"] == 0
+    assert broken["error"]["message"] and broken["version_after"] is None  # a bad CHECK: nothing created
     assert project.table().constraints == {"price_positive": "price > 0"}
 
 

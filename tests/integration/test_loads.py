@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tablespec.delta.arrow import arrow_field
+from tablespec.delta.commit import CommitInfo
 from tablespec.delta.table import DeltaTable
 from tablespec.errors import DataError
 from tablespec.loads.execute import LoadOutcome, LoadProgress, execute_load, seed_transactions
@@ -92,7 +93,7 @@ def csv(folder: Path, name: str, *lines: str, header: str = "id,v,dt") -> Path:
     return path
 
 
-def last_commit(table: DeltaTable) -> dict[str, Any]:
+def last_commit(table: DeltaTable) -> CommitInfo:
     return table.history(1)[0]
 
 
@@ -115,7 +116,7 @@ def test_append_exactly_once(table_uri: str, tmp_path: Path) -> None:
     assert events[-1].done and events[-1].file_index == 2 and events[-1].file_count == 2
     # one commit, carrying the plan's metadata and two app transactions per file
     commit = last_commit(table)
-    assert commit["tablespec.plan_id"] == "test-plan" and commit["tablespec.source"] == "daily"
+    assert commit.metadata["tablespec.plan_id"] == "test-plan" and commit.metadata["tablespec.source"] == "daily"
     for f in discover(spec.sources[0], storage_options={}):
         assert table.app_transaction_version(loadplan.content_app_id(spec.sources[0], f.digest)) == 1
     # re-run: nothing to do, nothing committed
@@ -290,7 +291,7 @@ def test_merge_null_key_is_an_error(tmp_path: Path) -> None:
 
 
 def _merge_predicate(table: DeltaTable) -> str:
-    params = last_commit(table).get("operationParameters", {})
+    params = last_commit(table).parameters
     return str(params.get("predicate", ""))
 
 

@@ -114,7 +114,7 @@ def test_a_table_made_as_the_spec_says_has_no_changes(tmp_path: Path) -> None:
     spec, config = orders_spec(tmp_path)
     create_as_tablespec_would(spec, config)
     state = observe(spec, storage_options={})
-    assert state.exists and state.version == 1  # create, then the constraints commit
+    assert state.exists and state.version == 0  # one commit: the create carries the constraints
     assert state.columns[0].comment == "Primary key" and not state.columns[0].nullable
     assert state.partitioned_by == ("dt",) and state.description == "Orders placed in the web shop"
     # deltalake respells CHECK expressions; observe learns its spelling for the spec's expressions
@@ -130,7 +130,7 @@ def test_observe_reads_files_and_bytes_from_the_log(tmp_path: Path) -> None:
     table.append(rows(10))
     table.append(rows(5))
     state = observe(spec, storage_options={})
-    assert state.num_files == 2 and state.size_bytes > 0 and state.version == 3
+    assert state.num_files == 2 and state.size_bytes > 0 and state.version == 2
     assert state.created_at and state.created_at.endswith("Z")
 
 
@@ -291,13 +291,13 @@ def _age_commits(uri: str, ages_days: dict[int, float]) -> None:
 
 def test_vacuum_preview_counts_files_bytes_and_those_time_travel_still_needs(tmp_path: Path) -> None:
     spec, config = orders_spec(tmp_path, extra="retention:\n  deleted_files: 7 days\n  log: 30 days\n")
-    table = create_as_tablespec_would(spec, config)  # versions 0 and 1
-    table.append(rows(5))  # 2
-    table.overwrite(rows(6))  # 3: removes the file of version 2
-    table.overwrite(rows(7))  # 4: removes the file of version 3
-    # version 3's removal happened 40 days ago (outside the 30-day log retention: safe),
-    # version 4's 10 days ago (inside it: vacuuming breaks time travel to version 3)
-    _age_commits(spec.uri, {0: 50, 1: 50, 2: 45, 3: 40, 4: 10})
+    table = create_as_tablespec_would(spec, config)  # version 0
+    table.append(rows(5))  # 1
+    table.overwrite(rows(6))  # 2: removes the file of version 1
+    table.overwrite(rows(7))  # 3: removes the file of version 2
+    # version 2's removal happened 40 days ago (outside the 30-day log retention: safe),
+    # version 3's 10 days ago (inside it: vacuuming breaks time travel to version 2)
+    _age_commits(spec.uri, {0: 50, 1: 45, 2: 40, 3: 10})
     state = observe(spec, storage_options={})
     assert state.vacuum is not None
     assert (state.vacuum.files, state.vacuum.unsafe_files, state.vacuum.retention_seconds) == (2, 1, 7 * 86400)

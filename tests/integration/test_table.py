@@ -88,8 +88,8 @@ def test_create_records_everything(table_uri: str) -> None:
         constraints={"amount_not_negative": "amount >= 0"},
         commit_metadata={"plan_id": "p-1"},
     )
-    assert version == 1  # CREATE TABLE, then ADD CONSTRAINT
-    assert t.exists() and t.version == 1
+    assert version == 0  # one CREATE TABLE commit, constraints included
+    assert t.exists() and t.version == 0
     assert t.partition_by == ("dt",)
     assert t.description == "Orders"
     assert t.properties["owner"] == "team-a"
@@ -100,9 +100,9 @@ def test_create_records_everything(table_uri: str) -> None:
     assert not schema.field("id").nullable
     assert schema.field("name").metadata == {b"comment": b"who"}
     history = t.history()
-    assert [h["version"] for h in history] == [1, 0]
-    assert all(h["tablespec.version"] and h["plan_id"] == "p-1" for h in history)
-    assert history[1]["operation"] == "CREATE TABLE"
+    assert [h.version for h in history] == [0]
+    assert all(h.metadata["tablespec.version"] and h.metadata["plan_id"] == "p-1" for h in history)
+    assert history[0].operation == "CREATE TABLE"
     with pytest.raises(TableExists):
         t.create(SCHEMA)
 
@@ -150,7 +150,7 @@ def test_append_accepts_every_input_kind(table: DeltaTable) -> None:
     assert [r.version for r in results] == [1, 2, 3, 4]
     assert [r.rows for r in results] == [1, 2, 1, 2]
     assert ids(table) == [1, 2, 3, 4, 5, 6]
-    assert table.history(1)[0]["source"] == "reader"
+    assert table.history(1)[0].metadata["source"] == "reader"
 
 
 def test_append_matches_columns_by_name_and_fills_nullable_ones(table: DeltaTable) -> None:
@@ -212,7 +212,7 @@ def test_merge_upserts_and_counts(table: DeltaTable) -> None:
         {"id": 2, "name": "B", "amount": 20.0, "dt": "d1"},
         {"id": 3, "name": "c", "amount": 3.0, "dt": "d2"},
     ]
-    assert table.history(1)[0]["k"] == "v"
+    assert table.history(1)[0].metadata["k"] == "v"
 
 
 def test_merge_by_source_delete_and_streamed_input(table: DeltaTable) -> None:
@@ -354,7 +354,7 @@ def _after_this_second() -> dt.datetime:
 
 
 def test_time_travel_by_timestamp(table: DeltaTable) -> None:
-    before_create = table.history()[-1]["timestamp"] / 1000 - 3600
+    before_create = table.history()[-1].timestamp.timestamp() - 3600
     stamps = [_after_this_second()]
     table.append(data((1, "a", 1.0, "d1")))
     stamps.append(_after_this_second())
@@ -392,7 +392,7 @@ def test_metadata_changes_commit_with_metadata(table: DeltaTable) -> None:
     assert not schema.field("name").metadata
     assert schema.field("id").nullable
     assert table.constraints == {}
-    assert all(h["plan_id"] == "p-2" for h in table.history(7))
+    assert all(h.metadata["plan_id"] == "p-2" for h in table.history(7))
 
 
 # --- vacuum ---------------------------------------------------------------------------------
@@ -420,7 +420,7 @@ def test_vacuum_respects_retention(table_uri: str, request: pytest.FixtureReques
     done = t.vacuum(dry_run=False, commit_metadata={"plan_id": "v"})
     assert done.files == planned.files and done.bytes == planned.bytes and not done.dry_run
     assert data_files(t, request) == files_before - set(planned.files)
-    assert t.history(1)[0]["plan_id"] == "v"
+    assert t.history(1)[0].metadata["plan_id"] == "v"
     assert ids(t, version=2) == [2]  # B was removed inside the retention window: still readable
     with pytest.raises(NoSuchVersion, match="vacuum deleted"):
         t.read(version=1)

@@ -113,7 +113,7 @@ def test_vacuum_keeps_files_inside_the_retention_window(lab: Lab) -> None:
     with pytest.raises(NoSuchVersion):
         lab.values(version=first)  # vacuumed, outside the log retention window anyway
     history = lab.table.history(3)
-    assert any(c["operation"].startswith("VACUUM") and c.get("tablespec.plan_id") for c in history)
+    assert any((c.operation or "").startswith("VACUUM") and c.metadata.get("tablespec.plan_id") for c in history)
 
 
 def test_vacuum_that_would_break_time_travel_is_destructive(lab: Lab) -> None:
