@@ -161,8 +161,10 @@ def test_a_load_another_writer_did_is_reported_as_skipped(project: Path) -> None
     (project / "data" / "b.csv").write_text("id,amount\n3,3.00\n")
     other: list[object] = []
 
-    def progress(table_name: str, step: str, done: int, total: int) -> None:
-        if step.startswith("LoadSource") and not other:
+    from tablespec.model.progress import ProgressEvent, Step
+
+    def progress(event: ProgressEvent) -> None:
+        if isinstance(event, Step) and event.what.startswith("LoadSource") and not other:
             other.append(tablespec.apply(approve=lambda plan: True))
 
     report = tablespec.apply(approve=lambda plan: True, progress=progress)

@@ -114,12 +114,12 @@ def test_concurrent_appends_lose_nothing(table_uri: str, request: pytest.Fixture
         (w, i) for w in range(WRITERS) for i in range(APPENDS)
     ]
     history = table.history()
-    writers = [h.get("writer") for h in history if h["operation"] == "WRITE"]
+    writers = [h.metadata.get("writer") for h in history if h.operation == "WRITE"]
     assert sorted(writers) == sorted(w for w in range(WRITERS) for _ in range(APPENDS))
     if table_uri.startswith("s3://"):
         # Every commit attempt that lost a race was a PUT the server refused with 412, i.e. a
         # conditional write; none silently replaced a commit file.
-        retries = sum((h.get("operationMetrics") or {}).get("num_retries", 0) for h in history)
+        retries = sum(h.metrics.get("num_retries", 0) for h in history)
         bucket = table_uri[len("s3://") :].split("/", 1)[0]
         assert retries > 0
         assert request.getfixturevalue("s3_server").refused_puts(bucket) == retries
@@ -187,7 +187,7 @@ def test_existing_commit_is_never_overwritten(table_uri: str, request: pytest.Fi
     result = table.append(pa.RecordBatchReader.from_batches(schema, batches()))
     assert result.version == 3
     assert get() == foreign
-    assert [h["operation"] for h in table.history(2)] == ["WRITE", "FOREIGN"]
+    assert [h.operation for h in table.history(2)] == ["WRITE", "FOREIGN"]
     assert _log_versions(table_uri, request) == [0, 1, 2, 3]
     assert table.read().collect().height == 2
 

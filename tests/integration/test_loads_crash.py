@@ -131,7 +131,7 @@ def test_merge_killed_after_some_commits_resumes_with_the_rest(tmp_path: Path, t
     lines = finish(tmp_path, uri, "merge")
     assert f"plan {FILES - committed}" in lines
     check_rows(uri)
-    merges = [c for c in DeltaTable(uri).history() if c.get("operation") == "MERGE"]
+    merges = [c for c in DeltaTable(uri).history() if c.operation == "MERGE"]
     assert len(merges) == FILES  # each file committed exactly once across both runs
 
 
@@ -152,6 +152,6 @@ def test_repeated_random_kills_converge(tmp_path: Path) -> None:
     assert any(v is not None and 1 <= v < FILES for v in seen), f"no kill landed mid-load: versions {seen}"
     finish(tmp_path, uri, "merge")
     check_rows(uri)
-    merges = [c for c in DeltaTable(uri).history() if c.get("operation") == "MERGE"]
+    merges = [c for c in DeltaTable(uri).history() if c.operation == "MERGE"]
     assert len(merges) == FILES
     assert finish(tmp_path, uri, "merge")[0] == "plan 0"

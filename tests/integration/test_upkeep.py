@@ -97,13 +97,13 @@ def test_optimize_commits_carry_provenance_and_data_change_false(local: Project)
     plan = local.plan_json()
     local.apply()
     history = local.table.history(5)
-    optimizes = [c for c in history if c["operation"] == "OPTIMIZE"]
+    optimizes = [c for c in history if c.operation == "OPTIMIZE"]
     assert len(optimizes) == 2  # one commit per partition
     [table_plan] = plan["tables"]
     for commit in optimizes:
-        assert commit["tablespec.spec_hash"] == table_plan["spec_hash"]
-        assert commit.get("tablespec.plan_id")
-        actions = local.commit(commit["version"])
+        assert commit.metadata["tablespec.spec_hash"] == table_plan["spec_hash"]
+        assert commit.metadata.get("tablespec.plan_id")
+        actions = local.commit(commit.version)
         changes = [a.get("add") or a.get("remove") for a in actions if "add" in a or "remove" in a]
         assert changes and all(c["dataChange"] is False for c in changes)
 
