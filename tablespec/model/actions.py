@@ -174,6 +174,7 @@ class LoadSource(Action):
     source: str = ""
     mode: str = "append"
     files: tuple[PendingFile, ...] = ()  # every file the source resolves to, pending or not
+    skipped: tuple[str, ...] = ()  # files in the source's folder that are not of its format (never loaded)
 
     @property
     def risk(self) -> Risk:

@@ -32,7 +32,8 @@ WhenNotMatchedBySource = Literal["keep", "delete"]
 # Reader options a source may set, per format (passed to the reader where meaningful; README).
 _TEXT_OPTIONS = {"date_format", "timestamp_format", "true_values", "false_values", "allow_empty"}
 SOURCE_OPTIONS = {
-    "csv": {"delimiter", "separator", "header", "quote", "null_values", "comment", "skip_rows", "encoding"}
+    "csv": {"delimiter", "separator", "header", "quote", "null_values", "comment", "skip_rows", "encoding",
+            "allow_short_rows"}
     | _TEXT_OPTIONS,
     "ndjson": {"encoding", "schema_rows"} | _TEXT_OPTIONS,
     "json": {"encoding"} | _TEXT_OPTIONS,

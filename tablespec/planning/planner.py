@@ -59,11 +59,12 @@ def plan_table(spec: TableSpec, config: Config) -> TablePlan:
     need), and diff."""
     from tablespec.planning.observe import observe
 
-    source_files = {source.name: _discover(source, config) for source in spec.sources}
+    found = {source.name: _discover(source, config) for source in spec.sources}
+    source_files = {name: files for name, (files, _) in found.items()}
     app_ids = [app_id for source in spec.sources for app_id in app_ids_for(source, source_files[source.name])]
     state = observe(spec, storage_options=config.storage_options(spec.uri), app_ids=app_ids)
     actions = diff(spec, state, source_files)
-    actions = tuple(_with_rows(a, spec, config) for a in actions)
+    actions = tuple(_with_rows(_with_skipped(a, found), spec, config) for a in actions)
     return TablePlan(
         table=spec.name,
         uri=spec.uri,
@@ -73,10 +74,17 @@ def plan_table(spec: TableSpec, config: Config) -> TablePlan:
     )
 
 
-def _discover(source: SourceSpec, config: Config) -> tuple[SourceFile, ...]:
-    from tablespec.sources.discover import discover
+def _discover(source: SourceSpec, config: Config) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]:
+    from tablespec.sources.discover import discover_all
 
-    return discover(source, storage_options=config.storage_options(source.resolved))
+    return discover_all(source, storage_options=config.storage_options(source.resolved))
+
+
+def _with_skipped(action: Action, found: dict[str, tuple[tuple[SourceFile, ...], tuple[str, ...]]]) -> Action:
+    """A load lists the files of its folder it will not read (not of the source's format)."""
+    if not isinstance(action, LoadSource) or not found[action.source][1]:
+        return action
+    return dataclasses.replace(action, skipped=found[action.source][1])
 
 
 def _with_rows(action: Action, spec: TableSpec, config: Config) -> Action:

@@ -44,7 +44,17 @@ def load_summary(action: LoadSource) -> str:
         reasons += f"; {loaded} already loaded"
     row_text = "rows unknown" if rows is None else plural(rows, "row")
     return (f"{plural(len(pending), 'file')}, {human_bytes(action.pending_bytes)}, {row_text}"
-            + (f" ({reasons})" if reasons else ""))
+            + (f" ({reasons})" if reasons else "") + skipped_summary(action))
+
+
+def skipped_summary(action: LoadSource, shown: int = 3) -> str:
+    """'; skipped 2 files of another format: README.txt, notes.md' — files of the folder a load
+    will not read (issue 13.3)."""
+    if not action.skipped:
+        return ""
+    names = [p.rstrip("/").rsplit("/", 1)[-1] for p in action.skipped]
+    more = f", {len(names) - shown} more" if len(names) > shown else ""
+    return f"; skipped {plural(len(names), 'file')} of another format: {', '.join(names[:shown])}{more}"
 
 
 # --- upkeep (shared by the text and markdown plans) -------------------------------------------------

@@ -25,6 +25,7 @@ from tablespec.delta.store import s3_filesystem, s3_key
 from tablespec.errors import DataError
 from tablespec.model.spec import SourceSpec
 from tablespec.model.state import SourceFile
+from tablespec.specfiles.checks import infer_format
 
 _CHUNK = 4 << 20
 _DIGESTS: dict[tuple[str, int, int, int], str] = {}  # (path, size, mtime_ns, inode) -> sha256
@@ -35,24 +36,55 @@ _GLOB_CHARS = "*?["
 
 
 def discover(source: SourceSpec, *, storage_options: Mapping[str, str]) -> tuple[SourceFile, ...]:
-    """Every file the source's path names, sorted by path, each with its content digest.
+    """Every file of the source's format that its path names, sorted by path, each with its
+    content digest (:func:`discover_all` also says which files were skipped).
 
     A glob or folder matching nothing gives ``()`` (nothing to load yet); a plain file that does
     not exist is a :class:`DataError`, since that is almost always a typo in the spec.
     """
+    return discover_all(source, storage_options=storage_options)[0]
+
+
+def discover_all(source: SourceSpec, *,
+                 storage_options: Mapping[str, str]) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]:  # fmt: skip
+    """(files, skipped paths). A folder, or a glob that does not name an extension itself
+    (``data/*``, ``landing/**``), yields only files whose extension is the source's format's
+    (compressed variants included): a ``README.txt`` or a manifest in a landing folder is skipped,
+    and said so in the plan, never loaded (issue 13.3). A glob like ``*.txt`` takes what it names."""
     pattern = source.resolved
     if is_s3(pattern):
-        return _discover_s3(source, pattern, storage_options)
-    if any(c in pattern for c in _GLOB_CHARS):
-        paths = [p for p in globlib.glob(pattern, recursive=True) if os.path.isfile(p)]
+        paths = _discover_s3(source, pattern, storage_options)
+    elif any(c in pattern for c in _GLOB_CHARS):
+        paths = [os.path.abspath(p) for p in globlib.glob(pattern, recursive=True)
+                 if os.path.isfile(p) and not _hidden(os.path.basename(p))]  # fmt: skip
     elif os.path.isdir(pattern):
-        paths = [os.path.join(d, n) for d, _, names in os.walk(pattern) for n in names if not _hidden(n)]
+        paths = [os.path.abspath(os.path.join(d, n)) for d, _, names in os.walk(pattern) for n in names
+                 if not _hidden(n)]  # fmt: skip
     elif os.path.isfile(pattern):
-        paths = [pattern]
+        paths = [os.path.abspath(pattern)]
     else:
         raise DataError(f"source {source.name!r}: file {pattern} does not exist", file=pattern,
                         hint="check the source's path; it is relative to the spec file")  # fmt: skip
-    return tuple(describe(os.path.abspath(p), storage_options=storage_options) for p in sorted(paths))
+    paths = sorted(paths)
+    if _filters_by_extension(pattern, paths):
+        skipped = tuple(p for p in paths if infer_format(p) != source.format)
+        paths = [p for p in paths if infer_format(p) == source.format]
+    else:
+        skipped = ()
+    if is_s3(pattern):
+        fs = s3_filesystem(storage_options)
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return tuple(pool.map(lambda p: _s3_file(fs, p), paths)), skipped
+    return tuple(describe(p, storage_options=storage_options) for p in paths), skipped
+
+
+def _filters_by_extension(pattern: str, paths: list[str]) -> bool:
+    """A folder (or prefix), or a glob whose last segment names no extension of its own."""
+    if any(c in pattern for c in _GLOB_CHARS):
+        last = pattern.rstrip("/").rsplit("/", 1)[-1]
+        suffix = last.rsplit(".", 1)[-1] if "." in last else None
+        return suffix is None or any(c in suffix for c in _GLOB_CHARS)
+    return paths != [pattern] and paths != [os.path.abspath(pattern)]  # not the one file it names
 
 
 def describe(path: str, *, storage_options: Mapping[str, str]) -> SourceFile:
@@ -94,7 +126,7 @@ def parquet_rows(file: SourceFile, *, storage_options: Mapping[str, str]) -> int
         return None
 
 
-def _discover_s3(source: SourceSpec, pattern: str, storage_options: Mapping[str, str]) -> tuple[SourceFile, ...]:
+def _discover_s3(source: SourceSpec, pattern: str, storage_options: Mapping[str, str]) -> list[str]:
     import pyarrow.fs as pafs
 
     fs = s3_filesystem(storage_options)
@@ -103,7 +135,7 @@ def _discover_s3(source: SourceSpec, pattern: str, storage_options: Mapping[str,
     if cut < 0:
         info = fs.get_file_info(key)
         if info.type == pafs.FileType.File:
-            return (_s3_file(fs, pattern),)
+            return [pattern]
         if info.type == pafs.FileType.NotFound:
             raise DataError(f"source {source.name!r}: object {pattern} does not exist", file=pattern)
         regex = re.compile(re.escape(key.rstrip("/")) + "/.*")  # a prefix: everything under it
@@ -115,8 +147,7 @@ def _discover_s3(source: SourceSpec, pattern: str, storage_options: Mapping[str,
     keys = sorted(i.path for i in infos if i.type == pafs.FileType.File and regex.fullmatch(i.path)
                   and not _hidden(i.base_name))  # fmt: skip
     scheme = pattern.split("://", 1)[0]
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        return tuple(pool.map(lambda k: _s3_file(fs, f"{scheme}://{k}"), keys))
+    return [f"{scheme}://{k}" for k in keys]
 
 
 def _s3_file(fs: Any, uri: str) -> SourceFile:
@@ -165,18 +196,22 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def read_bytes(path: str, storage_options: Mapping[str, str]) -> bytes:
-    if is_s3(path):
-        with s3_filesystem(storage_options).open_input_stream(s3_key(path)) as f:
-            return bytes(f.read())
-    with open(path, "rb") as f:
-        return f.read()
+    """The whole file, decompressed when its name ends in .gz (local and S3 alike)."""
+    with open_binary(path, storage_options) as f:
+        data = bytes(f.read())
+    if path.endswith(".gz"):
+        import gzip
+
+        return gzip.decompress(data)
+    return data
 
 
 def open_binary(path: str, storage_options: Mapping[str, str]) -> Any:
     """A binary file object for a local path or an S3 URI."""
     if is_s3(path):
-        return s3_filesystem(storage_options).open_input_stream(s3_key(path))
+        # the raw bytes: pyarrow would otherwise decompress by extension, and callers do that
+        return s3_filesystem(storage_options).open_input_stream(s3_key(path), compression=None)
     return open(path, "rb")
 
 
-__all__ = ["describe", "discover", "open_binary", "parquet_rows", "read_bytes"]
+__all__ = ["describe", "discover", "discover_all", "open_binary", "parquet_rows", "read_bytes"]

@@ -199,7 +199,7 @@ class _Plan:
         extra = [n for n in present if spec.column(n) is None]
         if extra and source.extra_columns != "ignore":
             raise DataError(
-                f"{file.path}: column(s) {', '.join(map(repr, extra))} are not in table {spec.name}; "
+                f"{_first_seen(source, file, frame, extra[0])}: column(s) {', '.join(map(repr, extra))} are not in table {spec.name}; "
                 f"the file has {', '.join(map(repr, present))}",
                 file=file.path,
                 column=extra[0],
@@ -236,6 +236,17 @@ class _Plan:
         if flags:
             frame = frame.with_columns(pl.any_horizontal([pl.col(f) for f, *_ in flags]).alias("__bad"))
         return cls(frame=frame, outputs=outputs, flags=flags)
+
+
+def _first_seen(source: SourceSpec, file: SourceFile, frame: pl.LazyFrame, column: str) -> str:
+    """``file:line`` of the first record holding ``column`` (NDJSON: a row is a line), else ``file``."""
+    if source.format != "ndjson":
+        return file.path
+    try:
+        first = frame.filter(pl.col(column).is_not_null()).select(ROW).head(1).collect()
+    except Exception:  # noqa: BLE001 - only a location for a message that is raised anyway
+        return file.path
+    return f"{file.path}:{first.item()}" if first.height else file.path
 
 
 def _positional_names(source: SourceSpec, file: SourceFile, spec: TableSpec, frame: pl.LazyFrame,

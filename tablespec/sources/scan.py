@@ -21,6 +21,7 @@ import polars as pl
 from tablespec.errors import DataError
 from tablespec.model.spec import SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
+from tablespec.sources.csvshape import check_row_lengths
 from tablespec.sources.discover import open_binary, read_bytes
 from tablespec.sources.readerrors import read_error
 
@@ -54,6 +55,9 @@ def scan(
         else:
             frame = _scan_json(source, path, file.path, opts, polars_opts, storage_options)
         frame.collect_schema()  # reads the header / footer now: an unreadable file fails here
+        if source.format == "csv":
+            check_row_lengths(path, file.path, opts=opts, separator=_separator(opts, file.path),
+                              storage_options={} if temp else storage_options)  # fmt: skip
     except DataError:
         _remove(temp)
         raise
@@ -64,9 +68,7 @@ def scan(
 
 
 def _scan_csv(path: str, shown: str, opts: Mapping[str, Any], storage: dict[str, str], encoding: str) -> pl.LazyFrame:
-    separator = opts.get(
-        "delimiter", opts.get("separator", "\t" if shown.lower().endswith((".tsv", ".tsv.gz")) else ",")
-    )
+    separator = _separator(opts, shown)
     quote = opts.get("quote", '"')
     nulls = opts.get("null_values")
     return pl.scan_csv(
@@ -82,6 +84,11 @@ def _scan_csv(path: str, shown: str, opts: Mapping[str, Any], storage: dict[str,
         raise_if_empty=False,
         storage_options=storage or None,
     )
+
+
+def _separator(opts: Mapping[str, Any], shown: str) -> str:
+    tab = shown.lower().endswith((".tsv", ".tsv.gz"))
+    return str(opts.get("delimiter", opts.get("separator", "\t" if tab else ",")))
 
 
 def _scan_json(
@@ -101,10 +108,36 @@ def _scan_json(
         body = "\n".join(json.dumps(r) for r in data).encode()
         names = list(dict.fromkeys(k for r in data for k in r))
         return pl.scan_ndjson(body, schema={n: pl.String for n in names}) if names else pl.LazyFrame()
-    rows = int(opts.get("schema_rows", 1000))
-    names = list(pl.scan_ndjson(path, infer_schema_length=rows, storage_options=storage or None).collect_schema())
+    names = _ndjson_names(path, shown, storage, storage_options)
     # every field as text: JSON numbers, booleans and objects arrive as their JSON spelling
     return pl.scan_ndjson(path, schema={n: pl.String for n in names}, storage_options=storage or None)
+
+
+def _ndjson_names(path: str, shown: str, storage: dict[str, str], storage_options: Mapping[str, str]) -> list[str]:
+    """The field names of the *whole* file, in order of first appearance (issue 24.1: a field
+    first seen after the inference window was dropped). polars' full inference finds them; when it
+    cannot (one field holding values of types it cannot unify), a plain pass over the lines does."""
+    try:
+        return list(pl.scan_ndjson(path, infer_schema_length=None, storage_options=storage or None).collect_schema())
+    except Exception:  # noqa: BLE001 - fall back to the line pass, which names the bad line itself
+        pass
+    names: dict[str, None] = {}
+    with open_binary(path, storage_options if storage else {}) as raw:
+        src: Any = gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw
+        for line_no, line in enumerate(src, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+                why = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+                raise DataError(f"{shown}:{line_no}: cannot read the file: not valid JSON ({why})", file=shown,
+                                hint="ndjson holds one complete JSON object per line") from e  # fmt: skip
+            if not isinstance(record, dict):
+                raise DataError(f"{shown}:{line_no}: a line holds a JSON {type(record).__name__}, not an object",
+                                file=shown, hint="ndjson holds one JSON object per line")  # fmt: skip
+            names.update(dict.fromkeys(record))
+    return list(names)
 
 
 def _transcode(path: str, encoding: str, storage_options: Mapping[str, str]) -> str:
