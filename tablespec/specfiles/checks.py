@@ -14,6 +14,7 @@ from tablespec.errors import Problem
 from tablespec.model.durations import parse_duration
 from tablespec.model.features import guarded_feature
 from tablespec.model.keys import CHECKPOINT_INTERVAL
+from tablespec.model.properties import check_property, is_near_miss
 from tablespec.model.sizes import parse_size
 from tablespec.model.spec import (
     DEFAULT_DELETED_FILE_RETENTION_SECONDS,
@@ -278,3 +279,6 @@ def _check_features(spec: dict[str, Any], add: Any) -> None:
         if found is not None:
             add(("properties", key), f"property {key} turns on the table feature {found.name}: {found.reason}",
                 found.hint, key=True)
+        elif key not in (DELETED_FILE_RETENTION, LOG_RETENTION) and (bad := check_property(str(key), value)):
+            unknown = bad[0].endswith("not a Delta table property")
+            add(("properties", key), bad[0], bad[1], key=unknown, warning=unknown and not is_near_miss(str(key)))

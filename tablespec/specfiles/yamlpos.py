@@ -48,15 +48,56 @@ class Document:
         return Location(self.file, line, column)
 
 
+MAX_BYTES = 4 << 20  # a spec is a page or two of YAML
+MAX_NODES = 200_000  # values after aliases are expanded: a "billion laughs" stops here
+MAX_DEPTH = 64
+_BUDGET_HINT = ("a spec is plain nested keys and lists: write repeated parts out, or use fewer aliases "
+                "(an alias expands to a full copy of what it names)")
+
+
+class _TooBig(Exception):
+    def __init__(self, at: tuple[int, int], message: str) -> None:
+        super().__init__(message)
+        self.at, self.message = at, message
+
+
+class _Budget:
+    """What one document may cost once its aliases are expanded (issue 24.4): a 7-line alias
+    bomb would otherwise expand to billions of values before any check runs."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def spend(self, node: yaml.Node, path: Path_, doc: Document) -> None:
+        self.nodes += 1
+        if self.nodes <= MAX_NODES and len(path) <= MAX_DEPTH:
+            return
+        # point at the top-level key being expanded: an alias's own line says little
+        at = doc.positions.get(path[:1] + (KEY,), (node.start_mark.line + 1, node.start_mark.column + 1))
+        where = f"key {path[0]!r}" if path else "the document"
+        if self.nodes > MAX_NODES:
+            raise _TooBig(at, f"{where} expands to more than {MAX_NODES:,} values (YAML aliases)")
+        raise _TooBig(at, f"{where} nests deeper than {MAX_DEPTH} levels")
+
+
 def read_documents(text: str, file: str, env: Mapping[str, str]) -> list[Document]:
     """All documents in one YAML text; a syntax error yields one Document holding the problem."""
     documents: list[Document] = []
+    if len(text) > MAX_BYTES:
+        bad = Document(file, 0, None)
+        bad.problems.append(Problem(Location(file, 1, 1), f"the file holds {len(text):,} characters; a spec may "
+                                    f"hold at most {MAX_BYTES:,}", hint="one table per spec file; is this a spec?"))  # fmt: skip
+        return [bad]
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if node is None:
                 continue
             doc = Document(file, index, None, start_line=node.start_mark.line + 1)
-            doc.value = _convert(node, (), doc, env)
+            try:
+                doc.value = _convert(node, (), doc, env, _Budget())
+            except _TooBig as e:
+                doc.value = None
+                doc.problems.append(Problem(Location(file, *e.at), e.message, hint=_BUDGET_HINT))
             documents.append(doc)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -84,11 +125,15 @@ def _yaml_hint(text: str, line: int) -> str:
 _constructor = yaml.constructor.SafeConstructor()
 
 
-def _convert(node: yaml.Node, path: Path_, doc: Document, env: Mapping[str, str]) -> Any:
+def _convert(node: yaml.Node, path: Path_, doc: Document, env: Mapping[str, str], budget: _Budget) -> Any:
+    budget.spend(node, path, doc)
     doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _TooBig((key_node.start_mark.line + 1, key_node.start_mark.column + 1),
+                              "a mapping key must be plain text, not a list or a mapping")  # fmt: skip
             key = _constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 key = str(key)
@@ -103,10 +148,10 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, env: Mapping[str, str]
                     )
                 )
             doc.positions[key_path + (KEY,)] = key_pos
-            result[key] = _convert(value_node, key_path, doc, env)
+            result[key] = _convert(value_node, key_path, doc, env, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), doc, env) for i, item in enumerate(node.value)]
+        return [_convert(item, path + (i,), doc, env, budget) for i, item in enumerate(node.value)]
     value = _constructor.construct_object(node, deep=True)
     if isinstance(value, str) and "$" in value:
         try:

@@ -163,6 +163,22 @@ CASES: tuple[Case, ...] = (
           unchanged=False),
     Case("empty_spec_file_warns", "spec", ("validate",), 0, (r"specs/empty\.yaml", r"warning"),
          files={"specs/empty.yaml": ""}, item="18"),
+    # --- the second field trial (issue 24) and the rest of issue 13 -----------------------------
+    Case("yaml_alias_bomb", "spec", ("validate",), 3, (r"specs/bomb\.yaml:6:1", r"aliases"), item="24.4",
+         files={"specs/bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+             f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdef", "bcdefg", strict=True))}),
+    Case("yaml_too_deep", "spec", ("validate",), 3, (r"specs/deep\.yaml:1:1", r"deeper than 64"), item="24.4",
+         files={"specs/deep.yaml": "a: " + "[" * 100 + "]" * 100 + "\n"}),
+    Case("yaml_mapping_as_key", "spec", ("validate",), 3, (r"specs/key\.yaml:1:3", r"plain text"), item="24.4",
+         files={"specs/key.yaml": "? [a, b]\n: 1\n"}),
+    _spec("property_value_not_boolean", "description: Things", 'description: Things\nproperties:\n  delta.appendOnly: "maybe"',
+          3, rf"{SPEC_FILE}:7:", r"delta\.appendOnly", r"not a boolean", argv=PLAN, item="24.3"),
+    _spec("property_key_misspelt", "description: Things", 'description: Things\nproperties:\n  delta.apendOnly: "true"',
+          3, rf"{SPEC_FILE}:7:", r"did you mean delta\.appendOnly", argv=PLAN, item="24.3"),
+    _data("csv_short_last_line", "data/short.csv", "id,name,amount,day\n7,g,1.00,2026-01-07\n8,h,1.00", 1,
+          r"data/short\.csv:3\b", r"row has 3 field", r"allow_short_rows", item="13.1"),
+    _data("csv_short_row_null_partition", "data/short.csv", "id,name,amount,day\n7,g\n8,h,1.00,2026-01-08\n", 1,
+          r"data/short\.csv:2\b", r"header has 4", item="13.1"),
     Case("non_yaml_file_in_specs_ignored", "spec", ("validate",), 0, (r"Valid: 1 table",),
          files={"specs/README.md": "# notes\n"}),
     # --- command-line inputs ------------------------------------------------------------------
