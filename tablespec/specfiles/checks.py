@@ -67,6 +67,7 @@ def check_document(doc: Document) -> list[Problem]:
     check_evolution(spec, types, add)
     _check_maintenance(spec, types, add)
     _check_features(spec, add)
+    _check_expressions(spec, types, add)
     return problems
 
 
@@ -282,3 +283,28 @@ def _check_features(spec: dict[str, Any], add: Any) -> None:
         elif key not in (DELETED_FILE_RETENTION, LOG_RETENTION) and (bad := check_property(str(key), value)):
             unknown = bad[0].endswith("not a Delta table property")
             add(("properties", key), bad[0], bad[1], key=unknown, warning=unknown and not is_near_miss(str(key)))
+
+
+def _check_expressions(spec: dict[str, Any], types: dict[str, Any], add: Any) -> None:
+    """CHECK constraints and generation expressions against the spec's columns (specfiles.expressions)."""
+    constraints = spec.get("constraints")
+    columns = [c for c in spec.get("columns") or () if isinstance(c, dict) and isinstance(c.get("name"), str)]
+    generated = {c["name"].lower() for c in columns if isinstance(c.get("generated"), str)}
+    if not generated and not (isinstance(constraints, dict) and constraints):
+        return  # sqlglot is imported only for specs that hold an expression
+    from tablespec.specfiles.expressions import check_constraint, check_generated
+
+    if not types:
+        return  # no usable columns: their own problems are reported already
+    nullable = {c["name"].lower(): c.get("nullable", True) is not False for c in columns}
+    # a constraint naming a column's old name (renamed_from) is refused by the plan, with the reason
+    old_names = {c["renamed_from"].lower() for c in columns if isinstance(c.get("renamed_from"), str)}
+    if isinstance(constraints, dict):
+        for name, text in constraints.items():
+            if isinstance(text, str):
+                for f in check_constraint(str(name), text, types, nullable, renamed=old_names):
+                    add(("constraints", name), f.message, f.hint, warning=f.warning)
+    for i, column in enumerate(spec.get("columns") or ()):
+        if isinstance(column, dict) and isinstance(column.get("generated"), str) and isinstance(column.get("name"), str):
+            for f in check_generated(column["name"], column["generated"], types, generated):
+                add(("columns", i, "generated"), f.message, f.hint, warning=f.warning)

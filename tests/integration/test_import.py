@@ -40,7 +40,10 @@ def validated(tmp_path, text: str):
     path, config = write_project(tmp_path, text)
     result = check_specs([path], config=config)
     assert not result.errors, [str(p) for p in result.errors]
-    assert not result.warnings, [str(p) for p in result.warnings]
+    # the only warning an imported spec may get: its table's CHECK does not handle NULL (true of
+    # the table itself; validate says so, the round trip keeps the constraint as the table has it)
+    unexpected = [p for p in result.warnings if "does not handle NULL" not in p.message]
+    assert not unexpected, [str(p) for p in unexpected]
     [spec] = result.specs
     return spec, config
 
