@@ -376,11 +376,16 @@ class DeltaTable(TableAlterations):
         return tuple(sorted(found))
 
     def vacuum(
-        self, *, retention: dt.timedelta | int | None = None, dry_run: bool = True, commit_metadata: Metadata = None
+        self, *, retention: dt.timedelta | int | None = None, dry_run: bool = True, commit_metadata: Metadata = None,
+        enforce_retention: bool = True,
     ) -> VacuumResult:
         """Delete data files removed from the table longer ago than ``retention`` (default: the
-        table's delta.deletedFileRetentionDuration, else 7 days); never with a shorter retention."""
-        return vacuum(self, retention=retention, dry_run=dry_run, commit_metadata=commit_metadata)
+        table's delta.deletedFileRetentionDuration, else 7 days); never with a shorter retention.
+        ``enforce_retention=False`` is for dry runs only: a preview at a retention about to be set."""
+        if not enforce_retention and not dry_run:
+            raise ValueError("enforce_retention=False is for dry runs (previews) only")
+        return vacuum(self, retention=retention, dry_run=dry_run, commit_metadata=commit_metadata,
+                      enforce=enforce_retention)
 
     def optimize(
         self,

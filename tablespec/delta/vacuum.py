@@ -63,14 +63,15 @@ def table_retention_seconds(configuration: Mapping[str, str]) -> int:
 
 
 def vacuum(
-    table: TableHandle, *, retention: dt.timedelta | int | None, dry_run: bool, commit_metadata: Mapping[str, Any] | None
+    table: TableHandle, *, retention: dt.timedelta | int | None, dry_run: bool, commit_metadata: Mapping[str, Any] | None,
+    enforce: bool = True,
 ) -> VacuumResult:
     handle = table.raw()
     minimum = table_retention_seconds(handle.metadata().configuration)
     hours: int | None = None
     if retention is not None:
         seconds = retention_seconds(retention)
-        if seconds < minimum:
+        if seconds < minimum and enforce:
             raise Refused(
                 f"vacuum of table {table.name} with a retention of {human(seconds)} is shorter than its "
                 f"{RETENTION_PROPERTY} ({human(minimum)}): readers of recent versions could lose files",
@@ -81,7 +82,7 @@ def vacuum(
         hours = None if seconds == minimum else math.ceil(seconds / 3600)
     with table._errors("vacuum"):
         # full: also files no commit references (a failed or conflicting write's), past the retention too
-        listed = handle.vacuum(retention_hours=hours, dry_run=True, enforce_retention_duration=True, full=True)
+        listed = handle.vacuum(retention_hours=hours, dry_run=True, enforce_retention_duration=enforce, full=True)
     files, sizes, note = _existing(table, handle, listed)
     if dry_run or not files:
         # Nothing to delete: no deltalake run, which would commit VACUUM START/END all the same.

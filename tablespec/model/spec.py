@@ -82,9 +82,10 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class RetentionSpec:
-    deleted_files: int | None = None  # seconds
+    deleted_files: int | None = None  # seconds; 0 only with duration_check off
     log: int | None = None  # seconds
     vacuum: bool = False
+    duration_check: bool = True  # false: a zero deleted-file retention is allowed (issue 13.4)
 
 
 @dataclass(frozen=True)

@@ -199,11 +199,13 @@ def live_transactions(
 
 
 def vacuum_retention_seconds(retention: RetentionSpec, properties: Mapping[str, str]) -> int:
-    """The retention a vacuum runs with: the spec's ``deleted_files``, never shorter than the
-    table's own ``delta.deletedFileRetentionDuration`` (Delta's 7-day default when unset), so a
-    plan never proposes a vacuum that readers of recent versions were not promised."""
-    own = _duration(properties.get(DELETED_FILE_RETENTION), DEFAULT_DELETED_FILE_RETENTION_SECONDS)
-    return max(retention.deleted_files or DEFAULT_DELETED_FILE_RETENTION_SECONDS, own)
+    """The retention a vacuum runs with: the spec's ``deleted_files`` — the value the same apply
+    sets as ``delta.deletedFileRetentionDuration`` before it vacuums, so a lowered retention
+    converges in one apply (issue 13.4) — else the table's own property (Delta's 7-day default
+    when unset). Zero means zero (validate asks for ``duration_check: false``)."""
+    if retention.deleted_files is not None:
+        return retention.deleted_files
+    return _duration(properties.get(DELETED_FILE_RETENTION), DEFAULT_DELETED_FILE_RETENTION_SECONDS)
 
 
 def log_retention_seconds(retention: RetentionSpec | None, properties: Mapping[str, str]) -> int:
@@ -245,7 +247,8 @@ def unsafe_files(files: Iterable[str], removed_at: Mapping[str, int | None], win
 def _vacuum_preview(table: DeltaTable, log: _Log, state: TableState, retention: RetentionSpec) -> VacuumPreview:
     properties = state.properties_dict
     seconds = vacuum_retention_seconds(retention, properties)
-    result = table.vacuum(retention=dt.timedelta(seconds=seconds), dry_run=True)
+    # a preview at the retention apply will have set: the table's current property may still be longer
+    result = table.vacuum(retention=dt.timedelta(seconds=seconds), dry_run=True, enforce_retention=False)
     if not result.files:
         return VacuumPreview(retention_seconds=seconds)
     listing = log.listing

@@ -154,6 +154,16 @@ def _check_properties_and_retention(spec: dict[str, Any], add: Any) -> None:
                 seconds[key] = parse_duration(value)
             except ValueError as e:
                 add(("retention", key), f"retention.{key}: {e}")
+                continue
+            if key == "deleted_files" and seconds[key] == 0:
+                if retention.get("duration_check", True) is not False:
+                    add(("retention", key), "retention.deleted_files of 0 lets vacuum remove files that the "
+                        "current and recent versions still read: time travel to them ends, and a reader "
+                        "that is still on an older version fails", "keep a retention (e.g. 7 days), or say you "
+                        "mean it with retention.duration_check: false")
+                else:
+                    add(("retention", key), "retention.deleted_files is 0: every vacuum removes all files no "
+                        "longer in the current version, ending time travel to earlier versions", warning=True)
             if prop in properties:
                 add(("properties", prop), f"property {prop} is also set by retention.{key}",
                     f"remove it from properties: and keep retention.{key}", key=True)

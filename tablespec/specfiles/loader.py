@@ -274,6 +274,7 @@ def _build(doc: Document, path: Path, config: Config) -> TableSpec:
             deleted_files=deleted,
             log=parse_duration(retention["log"]) if "log" in retention else None,
             vacuum=retention.get("vacuum", deleted is not None),
+            duration_check=retention.get("duration_check", True),
         ),
         sources=tuple(_source(s, i, doc, spec_dir) for i, s in enumerate(value.get("sources") or ())),
         maintenance=_maintenance(value.get("maintenance") or {}),

@@ -311,12 +311,14 @@ def test_vacuum_preview_counts_files_bytes_and_those_time_travel_still_needs(tmp
     assert short.vacuum is not None and (short.vacuum.files, short.vacuum.unsafe_files) == (2, 0)
 
 
-def test_vacuum_preview_never_goes_below_the_tables_own_retention(tmp_path: Path) -> None:
+def test_vacuum_preview_uses_the_retention_the_same_apply_sets(tmp_path: Path) -> None:
+    """Issue 13.4: the table says 14 days, the spec 1 day; apply sets 1 day before it vacuums, so
+    the preview is at 1 day (files recent versions read make it destructive, as ever)."""
     spec, config = orders_spec(tmp_path, extra="retention:\n  deleted_files: 1 day\n")
     table = create_as_tablespec_would(spec, config)
     table.set_properties({"delta.deletedFileRetentionDuration": "interval 14 days"})
     state = observe(spec, storage_options={})
-    assert state.vacuum is not None and state.vacuum.retention_seconds == 14 * 86400 and state.vacuum.files == 0
+    assert state.vacuum is not None and state.vacuum.retention_seconds == 86400 and state.vacuum.files == 0
 
 
 # --- S3 ---------------------------------------------------------------------------------------------------

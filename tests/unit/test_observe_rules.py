@@ -36,12 +36,16 @@ def test_the_window_never_starts_before_the_oldest_version_the_log_can_still_bui
     assert unsafe_files(["b.parquet"], {"b.parquet": NOW - 10 * DAY_MS}, start) == 0
 
 
-def test_vacuum_retention_is_the_spec_s_but_never_below_the_table_s() -> None:
+def test_vacuum_retention_is_what_the_same_apply_sets() -> None:
+    """Issue 13.4: the spec's deleted_files (apply sets the property to it before vacuuming), zero
+    included; the table's own property, else Delta's 7 days, only when the spec sets none."""
     week = 7 * 86400
-    assert vacuum_retention_seconds(RetentionSpec(deleted_files=14 * 86400), {}) == 14 * 86400
-    assert vacuum_retention_seconds(RetentionSpec(deleted_files=86400), {}) == week  # Delta's default
     props = {"delta.deletedFileRetentionDuration": "interval 2 weeks"}
-    assert vacuum_retention_seconds(RetentionSpec(deleted_files=week), props) == 14 * 86400
+    assert vacuum_retention_seconds(RetentionSpec(deleted_files=14 * 86400), {}) == 14 * 86400
+    assert vacuum_retention_seconds(RetentionSpec(deleted_files=86400), {}) == 86400
+    assert vacuum_retention_seconds(RetentionSpec(deleted_files=week), props) == week  # lowered: converges at once
+    assert vacuum_retention_seconds(RetentionSpec(deleted_files=0, duration_check=False), props) == 0
+    assert vacuum_retention_seconds(RetentionSpec(), props) == 14 * 86400
     assert vacuum_retention_seconds(RetentionSpec(), {"delta.deletedFileRetentionDuration": "garbage"}) == week
 
 
