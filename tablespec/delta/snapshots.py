@@ -64,45 +64,31 @@ class SnapshotReader:
             ) from e
 
     def _as_of(self, stamp: dt.datetime, latest: int) -> deltalake.DeltaTable:
+        """The newest version whose commit timestamp is at or before ``stamp`` — the clock
+        ``history`` shows (commitInfo's ``inCommitTimestamp``, else its ``timestamp``). deltalake's
+        own ``load_as_version`` goes by the log files' modification times, which a store with
+        second-resolution LastModified rounds: on S3 it picked one version later than history
+        showed for the same instant (issue 13.5)."""
         table = self.table
-        with table._errors(f"read as of {stamp.isoformat()}"):
-            handle = table._open()
-            handle.load_as_version(stamp)
-        # deltalake picks the newest commit whose log file is not newer than ``stamp`` and falls
-        # back to the oldest one it has when none qualifies; that fallback is the case to refuse.
-        committed = self.commit_time(handle.version())
-        if committed is not None and _ms(stamp) < _ms(committed):
-            if handle.version() == 0:
-                what = (
-                    f"table {table.name} did not exist yet at {stamp.isoformat()}: "
-                    f"it was created at {committed.isoformat()}"
-                )
+        from tablespec.delta.commit import CommitInfo
+
+        with table._errors("history"):
+            commits = [CommitInfo.from_delta(info) for info in table.raw().history()]
+        if not commits:
+            raise NoSuchVersion(f"table {table.name} has no commits to time-travel in", table=table.name, uri=table.uri)
+        at = _ms(stamp)
+        eligible = [c.version for c in commits if _ms(c.timestamp) <= at]
+        if not eligible:
+            oldest = min(commits, key=lambda c: c.version)
+            if oldest.version == 0:
+                what = (f"table {table.name} did not exist yet at {stamp.isoformat()}: "
+                        f"it was created at {oldest.timestamp.isoformat()}")  # fmt: skip
             else:
-                what = (
-                    f"{stamp.isoformat()} is before the oldest version of table {table.name} still in the log "
-                    f"(version {handle.version()}, committed at {committed.isoformat()})"
-                )
-            raise NoSuchVersion(
-                what,
-                table=table.name,
-                uri=table.uri,
-                hint=f"pick a time between then and now, or a version 0..{latest}",
-            )
-        return handle
-
-    def commit_time(self, version: int) -> dt.datetime | None:
-        """When the log file of ``version`` was written: what Delta time travel goes by (not the
-        ``timestamp`` in commitInfo, which is taken a moment earlier). None if unknown."""
-        import pyarrow.fs as pafs
-
-        try:
-            [info] = self.table._fs().get_file_info([f"_delta_log/{version:020d}.json"])
-        except Exception:  # noqa: BLE001 - no mtime to offer; the caller falls back to the commit timestamp
-            return None
-        if info.type != pafs.FileType.File or info.mtime is None:
-            return None
-        mtime: dt.datetime = info.mtime
-        return mtime if mtime.tzinfo is not None else mtime.replace(tzinfo=dt.timezone.utc)
+                what = (f"{stamp.isoformat()} is before the oldest version of table {table.name} still in the log "
+                        f"(version {oldest.version}, committed at {oldest.timestamp.isoformat()})")  # fmt: skip
+            raise NoSuchVersion(what, table=table.name, uri=table.uri,
+                                hint=f"pick a time between then and now, or a version 0..{latest}")  # fmt: skip
+        return self._at_version(max(eligible), latest)
 
     def _check_files(self, handle: deltalake.DeltaTable, latest: int) -> None:
         """Refuse an old version whose data files a later vacuum deleted (only looked for when the

@@ -151,9 +151,9 @@ def _group_loads(txns: dict[str, AppTransaction], sources: Sequence[str]) -> tup
 def history(uri: str, storage_options: Mapping[str, str] | None = None, *, limit: int | None = None,
             name: str | None = None) -> tuple[Commit, ...]:
     """Commits newest first, from the commit files still in the log (log cleanup removes old
-    ones; those versions are simply absent). Timestamps are the protocol's commit timestamps
-    (in-commit timestamp when recorded, else the commit file's modification time), the same ones
-    ``read --as-of`` resolves against."""
+    ones; those versions are simply absent). Timestamps are the commits' own (``inCommitTimestamp``
+    when recorded, else ``commitInfo.timestamp``; the file's modification time only for a commit
+    without either), the same ones ``read --as-of`` resolves against."""
     label = name or uri
     fs = reach(uri, storage_options, label)
     listing = read_listing(fs, uri, label)

@@ -201,7 +201,8 @@ def commit_from_info(version: int, info: Mapping[str, Any], file_timestamp: int 
     metrics = {str(k): v for k, v in (info.get("operationMetrics") or {}).items()}
     normal = {k.lower().replace("_", ""): v for k, v in metrics.items()}
     figures = {figure: _first_int(normal, keys) for figure, keys in _METRICS.items()}
-    stamp = info.get("inCommitTimestamp") or file_timestamp or info.get("timestamp")
+    # one clock with ``read --as-of`` (issue 13.5): the commit's own time, the file's only when absent
+    stamp = info.get("inCommitTimestamp") or info.get("timestamp") or file_timestamp
     tablespec = {k: str(v) for k, v in info.items() if str(k).startswith("tablespec.")}
     user = info.get("userName") or info.get("userId")
     return Commit(
