@@ -36,6 +36,11 @@ _S3_ENV = {
     "AWS_CONDITIONAL_PUT": "AWS_CONDITIONAL_PUT",
     "AWS_VIRTUAL_HOSTED_STYLE_REQUEST": "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
 }
+# Object-store client limits (object_store's names; any can be overridden under storage:). Its own
+# defaults retry a store that accepts connections and never answers for about 3 minutes (issue
+# 13.7); these give up after about 20 s with an error naming the endpoint. ``timeout`` bounds a
+# whole request, body included: raise it for very large files on a slow link.
+CLIENT_DEFAULTS = {"timeout": "10s", "connect_timeout": "5s", "max_retries": "3", "retry_timeout": "20s"}
 # URI schemes a table or warehouse may use: local folders and S3 (PRODUCT.md), and the other object
 # stores deltalake reaches when their options are given under storage: in tablespec.yaml.
 KNOWN_SCHEMES = ("file", "s3", "s3a", "gs", "az", "abfs", "abfss")
@@ -130,11 +135,17 @@ class Config:
                 options["AWS_ALLOW_HTTP"] = "true"
             options.setdefault("AWS_REGION", "us-east-1")
         options.update(self.storage)
-        return options
+        return with_client_defaults(options)
 
     def secrets(self) -> list[str]:
         """Every secret this configuration knows (environment and ``storage:``), longest first."""
         return sorted(set(secret_values(self.env) + secret_values(self.storage)), key=len, reverse=True)
+
+
+def with_client_defaults(options: Mapping[str, str]) -> dict[str, str]:
+    """``options`` plus the :data:`CLIENT_DEFAULTS` it does not set itself (keys in any case)."""
+    given = {k.lower() for k in options}
+    return {**{k: v for k, v in CLIENT_DEFAULTS.items() if k not in given}, **options}
 
 
 def redact(text: str, secrets: list[str] | None = None) -> str:

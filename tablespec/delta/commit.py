@@ -44,6 +44,8 @@ class AppTransaction:
 def commit_properties(
     commit_metadata: Mapping[str, Any] | None = None,
     app_transactions: Iterable[AppTransaction | Any] | None = None,
+    *,
+    max_retries: int = MAX_COMMIT_RETRIES,
 ) -> Any:
     """The single place that builds every commit's properties: tablespec's version plus the
     caller's metadata in ``commitInfo``, app transactions, and the retry budget."""
@@ -57,7 +59,7 @@ def commit_properties(
     txns = [t.to_delta() if isinstance(t, AppTransaction) else t for t in (app_transactions or ())]
     return CommitProperties(
         custom_metadata=metadata,
-        max_commit_retries=MAX_COMMIT_RETRIES,
+        max_commit_retries=max_retries,
         app_transactions=txns or None,
     )
 

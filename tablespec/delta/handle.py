@@ -55,7 +55,10 @@ class TableHandle:
             from tablespec.config import load_config
 
             storage_options = load_config().storage_options(self.uri)
-        self.storage_options = dict(storage_options)
+        from tablespec.config import is_remote, with_client_defaults
+
+        # a store that never answers gives up in seconds, not minutes (config.CLIENT_DEFAULTS)
+        self.storage_options = with_client_defaults(storage_options) if is_remote(self.uri) else dict(storage_options)
         self._handle: deltalake.DeltaTable | None = None
         self._secrets = option_secrets(self.storage_options)
 

@@ -25,9 +25,15 @@ def s3_filesystem(storage_options: Mapping[str, str]) -> Any:
     """A pyarrow S3 filesystem from deltalake-style storage options (AWS_* keys, any case)."""
     import pyarrow.fs as pafs
 
-    opts = {k.upper(): str(v) for k, v in storage_options.items()}
+    from tablespec.config import with_client_defaults
+
+    opts = {k.upper(): str(v) for k, v in with_client_defaults(storage_options).items()}
     endpoint = opts.get("AWS_ENDPOINT_URL", "")
+    retries = opts["MAX_RETRIES"]
     return pafs.S3FileSystem(
+        connect_timeout=_seconds(opts["CONNECT_TIMEOUT"], 5.0),
+        request_timeout=_seconds(opts["TIMEOUT"], 10.0),
+        retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=int(retries) + 1 if retries.isdigit() else 4),
         access_key=opts.get("AWS_ACCESS_KEY_ID") or None,
         secret_key=opts.get("AWS_SECRET_ACCESS_KEY") or None,
         session_token=opts.get("AWS_SESSION_TOKEN") or None,
@@ -36,6 +42,17 @@ def s3_filesystem(storage_options: Mapping[str, str]) -> Any:
         scheme="http" if endpoint.startswith("http://") else "https",
         force_virtual_addressing=opts.get("AWS_VIRTUAL_HOSTED_STYLE_REQUEST", "").lower() == "true",
     )
+
+
+def _seconds(text: str, default: float) -> float:
+    """An object_store duration (``10s``, ``500ms``, ``2m``) in seconds; ``default`` if unreadable."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", text)
+    if not m:
+        return default
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[m.group(2) or "s"]
+    return max(float(m.group(1)) * scale, 0.001)
 
 
 def s3_key(uri: str) -> str:

@@ -162,19 +162,29 @@ class DeltaTable(TableAlterations):
             with self._errors("create"):
                 props = constraint_configuration(schema_, partitions, props, constraints, strict=strict)
             strict = False  # checked on the scratch table; deltalake cannot parse delta.constraints.* keys
-        with self._errors("create"):
-            self._handle = _Delta.create(
-                self.uri,
-                schema_,
-                mode="error",
-                partition_by=partitions or None,
-                name=name,
-                description=description,
-                configuration=props or None,
-                storage_options=self.storage_options or None,
-                commit_properties=commit_properties(commit_metadata, app_transactions),
-                raise_if_key_not_exists=strict,
-            )
+        try:
+            with self._errors("create"):
+                self._handle = _Delta.create(
+                    self.uri,
+                    schema_,
+                    mode="error",
+                    partition_by=partitions or None,
+                    name=name,
+                    description=description,
+                    configuration=props or None,
+                    storage_options=self.storage_options or None,
+                    # never retried: a create that lost the race for version 0 would otherwise be
+                    # committed again as version 1, a second CREATE with a new table id (issue 13.2)
+                    commit_properties=commit_properties(commit_metadata, app_transactions, max_retries=0),
+                    raise_if_key_not_exists=strict,
+                )
+        except Exception as e:
+            self._handle = None
+            if self.exists():
+                raise TableExists(f"table {self.name} was created at {self.uri} by another writer while this one "
+                                  "was creating it", table=self.name, uri=self.uri,
+                                  hint="plan again: the table exists now") from e  # fmt: skip
+            raise
         return self.raw().version()
 
     # --- writes ------------------------------------------------------------------------------
@@ -318,7 +328,9 @@ class DeltaTable(TableAlterations):
         snapshot = self.snapshot(version=version, as_of=as_of)
         if snapshot.protocol().min_reader_version >= 2:  # column mapping, deletion vectors
             return scan_datafusion(snapshot)
-        return pl.scan_delta(snapshot)
+        # polars reads the snapshot's options and wants its own retry count as a number
+        retries = {k: int(v) for k, v in self.storage_options.items() if k.lower() == "max_retries" and str(v).isdigit()}
+        return pl.scan_delta(snapshot, storage_options=retries or None)
 
     def snapshot(self, *, version: int | None = None, as_of: dt.datetime | str | None = None) -> deltalake.DeltaTable:
         """A deltalake table pinned at a version or timestamp, checked to be readable."""

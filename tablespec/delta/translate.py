@@ -88,6 +88,9 @@ def translate(
     if any(marker in text for marker in _DATA_ERRORS):
         return DataError(message, hint="rows must satisfy the table's NOT NULL columns and CHECK constraints")
     hint = ""
-    if uri.startswith(("s3://", "s3a://")):
+    if uri.startswith(("s3://", "s3a://")) and ("timed out" in text or "operation timed out" in text):
+        hint = ("the store accepted the connection but did not answer in time: check AWS_ENDPOINT_URL; on a slow "
+                "store raise timeout / retry_timeout under storage: in tablespec.yaml (docs/s3.md)")
+    elif uri.startswith(("s3://", "s3a://")):
         hint = "check AWS_ENDPOINT_URL, AWS_REGION and the credentials, and that the bucket exists"
     return StorageError(message, table=table, uri=uri, hint=hint)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tablespec.config import Config, load_config
+from tablespec.errors import DataError, StorageError
 from tablespec.model.actions import Action, LoadSource
 from tablespec.model.keys import VERSION as __version__
 from tablespec.model.plan import Plan, TablePlan
@@ -59,7 +60,14 @@ def plan_table(spec: TableSpec, config: Config) -> TablePlan:
     need), and diff."""
     from tablespec.planning.observe import observe
 
-    found = {source.name: _discover(source, config) for source in spec.sources}
+    try:
+        found = {source.name: _discover(source, config) for source in spec.sources}
+    except (StorageError, DataError) as e:
+        if spec.name not in e.message:  # a source failed: say which table it belongs to
+            e.message = f"table {spec.name}: {e.message}"
+        if isinstance(e, StorageError) and not e.table:
+            e.table = spec.name
+        raise
     source_files = {name: files for name, (files, _) in found.items()}
     app_ids = [app_id for source in spec.sources for app_id in app_ids_for(source, source_files[source.name])]
     state = observe(spec, storage_options=config.storage_options(spec.uri), app_ids=app_ids)

@@ -22,7 +22,7 @@ from typing import Any
 
 from tablespec.config import is_s3
 from tablespec.delta.store import s3_filesystem, s3_key
-from tablespec.errors import DataError
+from tablespec.errors import DataError, StorageError
 from tablespec.model.spec import SourceSpec
 from tablespec.model.state import SourceFile
 from tablespec.specfiles.checks import infer_format
@@ -53,8 +53,14 @@ def discover_all(source: SourceSpec, *,
     and said so in the plan, never loaded (issue 13.3). A glob like ``*.txt`` takes what it names."""
     pattern = source.resolved
     if is_s3(pattern):
-        paths = _discover_s3(source, pattern, storage_options)
-    elif any(c in pattern for c in _GLOB_CHARS):
+        try:
+            return _discover_all_s3(source, pattern, storage_options)
+        except OSError as e:  # pyarrow's S3 client: raw curl/AWS text, no location (issue 13.8)
+            raise StorageError(
+                f"source {source.name!r}: cannot list {pattern}: {_first_line(e)}", uri=pattern,
+                hint="check AWS_ENDPOINT_URL, AWS_REGION and the credentials, and that the bucket exists",
+            ) from e
+    if any(c in pattern for c in _GLOB_CHARS):
         paths = [os.path.abspath(p) for p in globlib.glob(pattern, recursive=True)
                  if os.path.isfile(p) and not _hidden(os.path.basename(p))]  # fmt: skip
     elif os.path.isdir(pattern):
@@ -65,17 +71,28 @@ def discover_all(source: SourceSpec, *,
     else:
         raise DataError(f"source {source.name!r}: file {pattern} does not exist", file=pattern,
                         hint="check the source's path; it is relative to the spec file")  # fmt: skip
-    paths = sorted(paths)
-    if _filters_by_extension(pattern, paths):
-        skipped = tuple(p for p in paths if infer_format(p) != source.format)
-        paths = [p for p in paths if infer_format(p) == source.format]
-    else:
-        skipped = ()
-    if is_s3(pattern):
-        fs = s3_filesystem(storage_options)
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            return tuple(pool.map(lambda p: _s3_file(fs, p), paths)), skipped
+    paths, skipped = _keep_format(source, pattern, sorted(paths))
     return tuple(describe(p, storage_options=storage_options) for p in paths), skipped
+
+
+def _discover_all_s3(source: SourceSpec, pattern: str,
+                     storage_options: Mapping[str, str]) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]:  # fmt: skip
+    paths, skipped = _keep_format(source, pattern, sorted(_discover_s3(source, pattern, storage_options)))
+    fs = s3_filesystem(storage_options)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return tuple(pool.map(lambda p: _s3_file(fs, p), paths)), skipped
+
+
+def _keep_format(source: SourceSpec, pattern: str, paths: list[str]) -> tuple[list[str], tuple[str, ...]]:
+    """(files of the source's format, skipped others) when the path is a folder or an extension-less glob."""
+    if not _filters_by_extension(pattern, paths):
+        return paths, ()
+    return ([p for p in paths if infer_format(p) == source.format],
+            tuple(p for p in paths if infer_format(p) != source.format))
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def _filters_by_extension(pattern: str, paths: list[str]) -> bool:

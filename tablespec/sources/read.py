@@ -25,6 +25,7 @@ from tablespec.model.spec import SOURCE_OPTIONS, SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
 from tablespec.sources import readerrors
 from tablespec.sources.casting import TextFormats, cast_column, polars_type
+from tablespec.sources.checks import Check, Violations, compile_checks
 from tablespec.sources.discover import describe
 from tablespec.sources.scan import ROW, scan
 
@@ -88,8 +89,11 @@ def open_stream(
         cleanup()
         raise
 
+    checks = _checks(spec, wanted) if columns is None else []  # the key pass of a merge reads keys only
+
     def batches() -> Iterator[pa.RecordBatch]:
         problems = _Problems(file.path, line_offset=_line_offset(source))
+        violations = Violations(checks, ROW)
         lf = plan.frame.filter(~pl.col(ROW).is_in(list(drop_rows))) if drop_rows else plan.frame
         try:
             for df in _collect(lf, file, lambda e: readerrors.read_error(source, file, storage_options, e)):
@@ -98,6 +102,10 @@ def open_stream(
                     problems.add(df.filter(pl.col("__bad")), plan)
                 if problems:
                     continue  # stop feeding the writer; keep reading to count every problem
+                if checks:
+                    violations.add(df.select([*plan.outputs, pl.col(ROW)]))
+                    if violations:
+                        continue
                 out = df.select([*plan.outputs, *([pl.col(ROW).cast(pl.Int64)] if keep_row else [])])
                 if on_rows is not None:
                     on_rows(df.height)
@@ -106,6 +114,8 @@ def open_stream(
             cleanup()
         if problems:
             raise problems.error()
+        if violations:
+            raise problems.violation(violations)
         if stream.rows_read == 0 and not source.options_dict.get("allow_empty", False):
             raise DataError(f"{file.path}: the file has no data rows", file=file.path,
                             hint="a truncated export? set options: {allow_empty: true} if empty files are expected")  # fmt: skip
@@ -238,6 +248,16 @@ class _Plan:
         return cls(frame=frame, outputs=outputs, flags=flags)
 
 
+def _checks(spec: TableSpec, wanted: Sequence[Any]) -> list[Check]:
+    """The table's CHECKs that tablespec can evaluate on what this read yields (a CHECK on a
+    generated column, which delta-rs computes, stays with delta-rs)."""
+    if not spec.constraints:
+        return []
+    types = {c.name: T.parse_type(c.type) for c in wanted}
+    lowered = {n.lower() for n in types}
+    return [c for c in compile_checks(spec.constraints, types) if all(col.lower() in lowered for col in c.columns)]
+
+
 def _first_seen(source: SourceSpec, file: SourceFile, frame: pl.LazyFrame, column: str) -> str:
     """``file:line`` of the first record holding ``column`` (NDJSON: a row is a line), else ``file``."""
     if source.format != "ndjson":
@@ -300,6 +320,19 @@ class _Problems:
             for row, value in hits.select(ROW, raw).head(SHOWN - len(shown)).iter_rows():
                 shown.append((int(row), value))
         return True
+
+    def violation(self, violations: Violations) -> DataError:
+        """Rows that break the table's CHECK constraints (issue 15.2), found before delta-rs."""
+        lines = violations.lines(self._where)
+        first = next(iter(violations.found.values()))
+        return DataError(
+            f"{self.path}: " + "\n  ".join(lines),
+            file=self.path,
+            column=first[0].columns[0] if first[0].columns else "",
+            rows=tuple(r for r, _ in first[1]),
+            hint="Delta refuses a row whose CHECK is false or NULL; fix the rows, or change the constraint "
+                 "(a nullable column needs `col IS NULL OR ...`). Nothing was written",
+        )  # fmt: skip
 
     def error(self) -> DataError:
         lines = []

@@ -14,6 +14,7 @@ import pytest
 from deltalake.exceptions import CommitFailedError, DeltaError, SchemaMismatchError, TableNotFoundError
 
 from tablespec import __version__
+from tablespec.config import CLIENT_DEFAULTS
 from tablespec.delta import commit, translate, vacuum
 from tablespec.delta import sql as ops
 from tablespec.delta.conform import conform, fits, input_error, is_replayable, is_streamed, plan_columns, to_reader
@@ -288,7 +289,8 @@ def test_storage_options_default_to_the_configuration(monkeypatch: pytest.Monkey
     assert remote.storage_options["AWS_ALLOW_HTTP"] == "true"
     assert remote.name == "s3://lake/dev/orders"
     assert DeltaTable("/tmp/x", name="n").storage_options == {}
-    assert DeltaTable("s3://lake/x", {"AWS_REGION": "x"}).storage_options == {"AWS_REGION": "x"}
+    # given options are kept as they are, plus the client limits they do not set (issue 13.7)
+    assert DeltaTable("s3://lake/x", {"AWS_REGION": "x"}).storage_options == {"AWS_REGION": "x", **CLIENT_DEFAULTS}
 
 
 @pytest.fixture

@@ -1,0 +1,254 @@
+"""CHECK constraints evaluated by tablespec on the typed batches of a load, before delta-rs sees
+them (issue 15.2), so a violation names the file, the row (and line), the constraint, its
+expression and the offending values — delta-rs would refuse the whole write with a bare preview.
+
+The expression is parsed once by sqlglot (:mod:`tablespec.specfiles.expressions`, the same parser
+validate uses) and translated to a polars expression. Delta's rule: a row passes only when the
+CHECK is TRUE; FALSE and NULL both violate. A constraint using SQL this translation does not know
+is left to delta-rs's own check at write time (:func:`compile_check` returns None), which still
+writes nothing — only its message is plainer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal as Number
+from typing import Any
+
+import polars as pl
+
+from tablespec.model import types as T
+
+SHOWN = 5
+
+
+class Untranslatable(Exception):
+    """The expression uses SQL the polars translation does not cover."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    text: str
+    expr: pl.Expr  # TRUE where the row passes
+    columns: tuple[str, ...]  # the columns it reads, to show with a violation
+
+
+def compile_checks(constraints: Sequence[tuple[str, str]], columns: Mapping[str, T.DataType]) -> list[Check]:
+    """Every constraint that can be translated; the others stay with delta-rs's own check."""
+    out = []
+    for name, text in constraints:
+        check = compile_check(name, text, columns)
+        if check is not None:
+            out.append(check)
+    return out
+
+
+def compile_check(name: str, text: str, columns: Mapping[str, T.DataType]) -> Check | None:
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(text, read="spark")
+        names = {k.lower(): k for k in columns}
+        expr = _Translator(names, columns).expr(tree)
+    except (Untranslatable, sqlglot.errors.SqlglotError, KeyError):
+        return None
+    used = tuple(dict.fromkeys(names[c.name.lower()] for c in tree.find_all(exp.Column)))
+    return Check(name, text, expr.fill_null(False), used)
+
+
+class Violations:
+    """Rows that break a CHECK, per constraint: the first few with their row and values, and a count."""
+
+    def __init__(self, checks: Sequence[Check], row: str) -> None:
+        self.checks, self.row = list(checks), row
+        self.found: dict[str, tuple[Check, list[tuple[int, dict[str, Any]]], list[int]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Check one typed batch (it holds the row-number column ``row``)."""
+        if not self.checks or frame.height == 0:
+            return
+        passed = frame.select([c.expr.alias(f"__c{i}") for i, c in enumerate(self.checks)])
+        for i, check in enumerate(self.checks):
+            bad = frame.filter(~passed[f"__c{i}"])
+            if bad.height == 0:
+                continue
+            _, shown, count = self.found.setdefault(check.name, (check, [], [0]))
+            count[0] += bad.height
+            for record in bad.select(self.row, *check.columns).head(SHOWN - len(shown)).iter_rows(named=True):
+                row = int(record.pop(self.row))
+                shown.append((row, record))
+
+    def lines(self, where: Callable[[int], str]) -> list[str]:
+        out = []
+        for name, (check, shown, count) in self.found.items():
+            rows = "; ".join(f"{where(row)}: " + ", ".join(f"{k}={_value(v)}" for k, v in values.items())
+                             for row, values in shown)  # fmt: skip
+            more = f"; and {count[0] - len(shown)} more" if count[0] > len(shown) else ""
+            out.append(f"constraint {name!r} CHECK ({check.text}) fails for {count[0]} row(s): {rows}{more}")
+        return out
+
+
+def _value(value: Any) -> str:
+    return "NULL" if value is None else repr(str(value))
+
+
+class _Translator:
+    def __init__(self, names: Mapping[str, str], types: Mapping[str, T.DataType]) -> None:
+        self.names = names
+        self.types = {k.lower(): v for k, v in types.items()}
+
+    def expr(self, node: Any) -> pl.Expr:  # one dispatch over SQL node kinds
+        from sqlglot import exp
+
+        binary: dict[type, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+            exp.EQ: lambda a, b: a == b, exp.NEQ: lambda a, b: a != b, exp.GT: lambda a, b: a > b,
+            exp.GTE: lambda a, b: a >= b, exp.LT: lambda a, b: a < b, exp.LTE: lambda a, b: a <= b,
+            exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b,
+            exp.Div: lambda a, b: a / b, exp.Mod: lambda a, b: a % b,
+        }  # fmt: skip
+        if isinstance(node, exp.Paren):
+            return self.expr(node.this)
+        if isinstance(node, exp.And):
+            return self.expr(node.left) & self.expr(node.right)  # Kleene logic, as SQL
+        if isinstance(node, exp.Or):
+            return self.expr(node.left) | self.expr(node.right)
+        if isinstance(node, exp.Not):
+            return ~self.expr(node.this)
+        if type(node) in binary:
+            left, right = self._pair(node.left, node.right)
+            return binary[type(node)](left, right)
+        if isinstance(node, exp.Is):
+            if isinstance(node.expression, exp.Null):
+                return self.expr(node.this).is_null()
+            raise Untranslatable("IS other than IS NULL")
+        if isinstance(node, exp.Between):
+            value = self.expr(node.this)
+            low, high = self._pair(node.this, node.args["low"])[1], self._pair(node.this, node.args["high"])[1]
+            return (value >= low) & (value <= high)
+        if isinstance(node, exp.In):
+            if node.args.get("query"):
+                raise Untranslatable("IN (subquery)")
+            value = self.expr(node.this)
+            items = [self._pair(node.this, item)[1] for item in node.expressions]
+            # SQL: NULL IN (...) is NULL, so NOT IN keeps it NULL too (a violation)
+            return pl.when(value.is_null()).then(pl.lit(None, pl.Boolean)).otherwise(
+                pl.any_horizontal([value == item for item in items]))
+        if isinstance(node, (exp.Like, exp.ILike)):
+            pattern = node.expression
+            if not (isinstance(pattern, exp.Literal) and pattern.is_string) or node.args.get("escape"):
+                raise Untranslatable("LIKE with a non-literal pattern or ESCAPE")
+            regex = ("(?i)" if isinstance(node, exp.ILike) else "") + _like_regex(pattern.name)
+            matched = self.expr(node.this).str.contains(regex)
+            return ~matched if node.args.get("negate") else matched
+        if node.args.get("negate"):
+            raise Untranslatable(f"negated {type(node).__name__}")
+        if isinstance(node, exp.Column):
+            return pl.col(self.names[node.name.lower()])
+        if isinstance(node, exp.Boolean):
+            return pl.lit(bool(node.this))
+        if isinstance(node, exp.Null):
+            return pl.lit(None)
+        if isinstance(node, (exp.Literal, exp.Neg)):
+            return pl.lit(_number(node) if not (isinstance(node, exp.Literal) and node.is_string) else node.name)
+        if isinstance(node, (exp.Cast, exp.TryCast)):
+            return self._cast(node)
+        if isinstance(node, exp.Coalesce):
+            return pl.coalesce([self.expr(node.this), *[self.expr(e) for e in node.expressions]])
+        if isinstance(node, exp.Length):
+            return self.expr(node.this).str.len_chars()
+        if isinstance(node, exp.Lower):
+            return self.expr(node.this).str.to_lowercase()
+        if isinstance(node, exp.Upper):
+            return self.expr(node.this).str.to_uppercase()
+        if isinstance(node, exp.Abs):
+            return self.expr(node.this).abs()
+        if isinstance(node, exp.Year):
+            return self.expr(node.this).dt.year()
+        if isinstance(node, exp.Month):
+            return self.expr(node.this).dt.month()
+        raise Untranslatable(type(node).__name__)
+
+    def _pair(self, a: Any, b: Any) -> tuple[pl.Expr, pl.Expr]:
+        """Both sides; a literal beside a column takes the column's type (a date from text, a
+        decimal from a number), as Spark coerces it."""
+        from sqlglot import exp
+
+        left, right = self.expr(a), self.expr(b)
+        for this, other, swap in ((a, b, False), (b, a, True)):
+            if isinstance(this, exp.Column) and _is_literal(other):
+                t = self.types.get(this.name.lower())
+                typed = _typed_literal(other, t)
+                if typed is not None:
+                    return (typed, left) if swap else (left, typed)
+        return left, right
+
+    def _cast(self, node: Any) -> pl.Expr:
+        to = node.to.sql("spark").lower()
+        if to == "date":
+            return self._text_or(node.this, pl.Date())
+        if to in ("timestamp", "timestamp_ntz"):
+            return self._text_or(node.this, pl.Datetime("us"))
+        kinds = {"double": pl.Float64, "float": pl.Float32, "bigint": pl.Int64, "int": pl.Int32, "string": pl.String}
+        if to in kinds:
+            return self.expr(node.this).cast(kinds[to], strict=False)
+        raise Untranslatable(f"CAST AS {to}")
+
+    def _text_or(self, node: Any, dtype: pl.DataType) -> pl.Expr:
+        from sqlglot import exp
+
+        if isinstance(node, exp.Literal) and node.is_string:
+            value = dt.date.fromisoformat(node.name) if dtype == pl.Date() else dt.datetime.fromisoformat(node.name)
+            return pl.lit(value, dtype)
+        return self.expr(node).cast(dtype, strict=False)
+
+
+def _is_literal(node: Any) -> bool:
+    from sqlglot import exp
+
+    return isinstance(node, exp.Literal) or (isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal))
+
+
+def _number(node: Any) -> int | float | Number:
+    from sqlglot import exp
+
+    text = ("-" + node.this.name) if isinstance(node, exp.Neg) else node.name
+    if any(c in text for c in ".eE"):
+        return Number(text)
+    return int(text)
+
+
+def _typed_literal(node: Any, t: T.DataType | None) -> pl.Expr | None:
+    from sqlglot import exp
+
+    string = isinstance(node, exp.Literal) and node.is_string
+    if isinstance(t, T.Decimal) and not string:
+        return pl.lit(Number(str(_number(node))), pl.Decimal(t.precision, t.scale))
+    if isinstance(t, T.Primitive) and string and t.name == "date":
+        return pl.lit(dt.date.fromisoformat(node.name), pl.Date)
+    if isinstance(t, T.Primitive) and not string and t.name in ("double", "float"):
+        return pl.lit(float(_number(node)))
+    return None
+
+
+def _like_regex(pattern: str) -> str:
+    """SQL LIKE (``%`` any run, ``_`` one character, ``\\`` escapes) as an anchored regex."""
+    import re
+
+    out, i = ["^"], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
+        i += 1
+    out.append("$")
+    return "(?s)" + "".join(out)
