@@ -173,7 +173,7 @@ class _Plan:
 
     frame: pl.LazyFrame
     outputs: list[pl.Expr]
-    flags: list[tuple[str, str, str]]  # (flag column, raw-value column, spec column)
+    flags: list[tuple[str, str | None, str]]  # (flag column, raw-value column or None, spec column)
 
     @classmethod
     def build(cls, source: SourceSpec, file: SourceFile, spec: TableSpec, frame: pl.LazyFrame,
@@ -218,7 +218,8 @@ class _Plan:
                 or "add them to the spec's columns, or set extra_columns: ignore on the source",
             )
         fmt = _text_formats(source)
-        raws, typed_columns, checks, flags, outputs = [], [], [], [], []
+        raws, typed_columns, checks, outputs = [], [], [], []
+        flags: list[tuple[str, str | None, str]] = []
         for i, column in enumerate(wanted):
             t = T.parse_type(column.type)
             src = by_lower.get(column.name.lower())
@@ -236,11 +237,12 @@ class _Plan:
             flag = failed if column.nullable else (typed.is_null() if failed is None else failed | typed.is_null())
             if flag is None:
                 continue  # nothing can go wrong (same type, nullable)
-            raws.append(pl.col(src).alias(f"__s{i}"))
-            flags.append((f"__f{i}", f"__r{i}", column.name))
-            shown = raw.cast(pl.String, strict=False)
-            checks += [flag.alias(f"__f{i}"),
-                       (shown if failed is None else pl.when(failed).then(shown).otherwise(None)).alias(f"__r{i}")]  # fmt: skip
+            if failed is None:  # only NULL can go wrong: no raw value to keep, none to show
+                flags.append((f"__f{i}", None, column.name))
+            else:  # the raw value is kept, and turned into text only for the rows that fail (issue 17)
+                raws.append(pl.col(src).alias(f"__s{i}"))
+                flags.append((f"__f{i}", f"__s{i}", column.name))
+            checks.append(flag.alias(f"__f{i}"))
         # two steps: each column is parsed once (step 1), then checked against its source (step 2)
         frame = frame.select(pl.col(ROW), *typed_columns, *raws).with_columns(checks)
         if flags:
@@ -317,8 +319,9 @@ class _Problems:
                 continue
             shown, count = self.columns.setdefault(column, ([], [0]))
             count[0] += hits.height
-            for row, value in hits.select(ROW, raw).head(SHOWN - len(shown)).iter_rows():
-                shown.append((int(row), value))
+            value = pl.lit(None, pl.String) if raw is None else pl.col(raw).cast(pl.String, strict=False)
+            for row, text in hits.head(SHOWN - len(shown)).select(ROW, value).iter_rows():
+                shown.append((int(row), text))
         return True
 
     def violation(self, violations: Violations) -> DataError:
