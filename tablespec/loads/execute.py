@@ -102,6 +102,8 @@ def execute_load(
         source=source.name, files=run.files, rows_read=run.rows_read, inserted=run.inserted, updated=run.updated,
         deleted=run.deleted, seconds=round(time.monotonic() - run.started, 3), version=run.version,
         skipped=run.skipped, orphaned_files=run.orphaned,
+        expectations=tuple((e.name, e.on_fail, run.expectations.get(e.name, 0))
+                           for e in spec.expectations if e.on_fail != "fail"),
     )  # fmt: skip
 
 
@@ -123,6 +125,7 @@ class _Run:
         self.started = time.monotonic()
         self.files = self.rows_read = self.inserted = self.updated = self.deleted = self.skipped = self.orphaned = 0
         self.version: int | None = None
+        self.expectations: dict[str, int] = {}  # rows that failed each drop/warn expectation, committed loads
         self.committed: list[str] = []  # merge: the files committed so far by this load, in order
 
     # --- modes ------------------------------------------------------------------------------
@@ -236,6 +239,8 @@ class _Run:
                     raise feed.error from None  # deltalake reports a stream's exception only as text
                 raise
             self.rows_read += feed.rows_read
+            for name, rows in feed.expectations.items():
+                self.expectations[name] = self.expectations.get(name, 0) + rows
             self.version = result.version
             self.files += len(files)
             return result, feed
@@ -340,12 +345,14 @@ class _Feed:
                  already: Callable[[], bool]) -> None:  # fmt: skip
         self.run, self.files, self.prepared, self.already = run, list(files), prepared, already
         self.rows = self.rows_read = 0  # rows written; rows read (with dropped duplicates)
+        self.expectations: dict[str, int] = {}  # drop/warn expectation counts of this attempt
         self.error: DataError | _AlreadyLoaded | None = None
 
     def data(self) -> _OneShot | pa.RecordBatchReader:
         prepared = self.prepared
         if prepared is not None and prepared.data is not None:
             self.rows, self.rows_read = prepared.data.num_rows, prepared.rows_read
+            self.expectations = dict(prepared.expectations)
             self.run._done(self.files[0], *self.run.merge_position, prepared.rows_read)
             return _OneShot(self, prepared.data)
         return pa.RecordBatchReader.from_batches(self.run.schema, self._batches())
@@ -365,7 +372,9 @@ class _Feed:
                 stream = open_stream(run.source, file, run.spec, storage_options=run.storage_options,
                                      drop_rows=drop, on_rows=run._on_rows(file, index, len(self.files)))  # fmt: skip
                 yield from stream.batches()
-                self.rows += stream.rows_read
+                for name, rows in stream.expectations.items():
+                    self.expectations[name] = self.expectations.get(name, 0) + rows
+                self.rows += stream.rows_written
                 self.rows_read += stream.rows_read + len(drop)
                 run._done(file, index, len(self.files), stream.rows_read)
         except DataError as e:

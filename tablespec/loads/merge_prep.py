@@ -44,6 +44,7 @@ class Prepared:
     drop_rows: list[int] = field(default_factory=list)
     partition_values: dict[str, list[Any]] | None = None
     rows_read: int = 0
+    expectations: dict[str, int] = field(default_factory=dict)  # drop/warn counts of the whole read
 
 
 def prepare(
@@ -66,6 +67,7 @@ def prepare(
     drop = duplicates(frame, keys, file, dedupe=source.dedupe)
     prepared = Prepared(keys=keys, drop_rows=drop, rows_read=frame.height)
     if whole:
+        prepared.expectations = dict(stream.expectations)
         if drop:
             data = data.filter(pc.invert(pc.is_in(data.column(ROW), value_set=pa.array(drop, pa.int64()))))
         prepared.data = data.drop_columns([ROW])

@@ -31,6 +31,8 @@ class LoadOutcome:
     # unreferenced data files written while our write that lost a commit race ran: its own, and
     # any other loser's of the same moment (files carry no writer id); vacuum removes them
     orphaned_files: int = 0
+    # (expectation, on_fail, rows that failed it) for drop and warn expectations (issue 15.3)
+    expectations: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,18 @@ class MaintenanceSpec:
         return self.optimize is not None or self.checkpoint_interval is not None or self.log_cleanup
 
 
+OnFail = Literal["fail", "drop", "warn"]
+
+
+@dataclass(frozen=True)
+class ExpectationSpec:
+    """``expectations:``: a row check tablespec evaluates on every loaded row (issue 15.3)."""
+
+    name: str
+    check: str
+    on_fail: OnFail = "fail"
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -120,6 +132,7 @@ class TableSpec:
     partitioned_by: tuple[str, ...] = ()
     properties: tuple[tuple[str, str], ...] = ()  # sorted by key
     constraints: tuple[tuple[str, str], ...] = ()  # in spec order
+    expectations: tuple[ExpectationSpec, ...] = ()  # in spec order
     retention: RetentionSpec = RetentionSpec()
     sources: tuple[SourceSpec, ...] = ()
     maintenance: MaintenanceSpec = MaintenanceSpec()

@@ -92,6 +92,8 @@ def load_line(outcome: Any) -> str:
     if orphans:
         text += (f"; {plural(orphans, 'unreferenced data file')} written meanwhile by writes that lost a commit "
                  "race (the next vacuum removes them)")
+    for name, on_fail, rows in getattr(outcome, "expectations", ()):
+        text += f"; expectation {name}: {plural(rows, 'row')} {'dropped' if on_fail == 'drop' else 'failed, loaded (warn)'}"
     return text
 
 

@@ -34,6 +34,8 @@ class Check:
     text: str
     expr: pl.Expr  # TRUE where the row passes
     columns: tuple[str, ...]  # the columns it reads, to show with a violation
+    kind: str = "constraint"  # or "expectation"
+    on_fail: str = "fail"  # expectations: fail | drop | warn
 
 
 def compile_checks(constraints: Sequence[tuple[str, str]], columns: Mapping[str, T.DataType]) -> list[Check]:
@@ -43,6 +45,17 @@ def compile_checks(constraints: Sequence[tuple[str, str]], columns: Mapping[str,
         check = compile_check(name, text, columns)
         if check is not None:
             out.append(check)
+    return out
+
+
+def compile_expectations(expectations: Sequence[Any], columns: Mapping[str, T.DataType]) -> list[Check]:
+    """The spec's expectations (validate has made sure each one can be evaluated here)."""
+    out = []
+    for e in expectations:
+        check = compile_check(e.name, e.check, columns)
+        if check is None:
+            raise Untranslatable(f"expectation {e.name!r}: {e.check}")
+        out.append(Check(check.name, check.text, check.expr, check.columns, "expectation", e.on_fail))
     return out
 
 
@@ -91,8 +104,36 @@ class Violations:
             rows = "; ".join(f"{where(row)}: " + ", ".join(f"{k}={_value(v)}" for k, v in values.items())
                              for row, values in shown)  # fmt: skip
             more = f"; and {count[0] - len(shown)} more" if count[0] > len(shown) else ""
-            out.append(f"constraint {name!r} CHECK ({check.text}) fails for {count[0]} row(s): {rows}{more}")
+            what = f"constraint {name!r} CHECK" if check.kind == "constraint" else f"expectation {name!r}"
+            out.append(f"{what} ({check.text}) fails for {count[0]} row(s): {rows}{more}")
         return out
+
+
+class Expectations:
+    """Expectations on the typed batches of one file: ``fail`` ones collect violations (nothing is
+    written), ``drop`` ones remove the rows, ``warn`` ones only count; counts per expectation."""
+
+    def __init__(self, checks: Sequence[Check], row: str) -> None:
+        self.checks = list(checks)
+        self.failing = Violations([c for c in checks if c.on_fail == "fail"], row)
+        self.counts: dict[str, int] = {c.name: 0 for c in checks if c.on_fail != "fail"}
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows to write: without the dropped ones (counted); failing ones are recorded."""
+        if not self.checks or frame.height == 0:
+            return frame
+        self.failing.add(frame)
+        keep = pl.lit(True)
+        others = [c for c in self.checks if c.on_fail != "fail"]
+        if others:
+            passed = frame.select([c.expr.alias(f"__e{i}") for i, c in enumerate(others)])
+            for i, check in enumerate(others):
+                self.counts[check.name] += passed.height - int(passed[f"__e{i}"].sum())
+                if check.on_fail == "drop":
+                    keep = keep & pl.col(f"__e{i}")
+            if any(c.on_fail == "drop" for c in others):
+                return pl.concat([frame, passed], how="horizontal").filter(keep).select(frame.columns)
+        return frame
 
 
 def _value(value: Any) -> str:
@@ -173,6 +214,8 @@ class _Translator:
             return self.expr(node.this).dt.year()
         if isinstance(node, exp.Month):
             return self.expr(node.this).dt.month()
+        if isinstance(node, exp.TsOrDsToDate):  # year(d) parses as year(to_date(d))
+            return self._text_or(node.this, pl.Date())
         raise Untranslatable(type(node).__name__)
 
     def _pair(self, a: Any, b: Any) -> tuple[pl.Expr, pl.Expr]:

@@ -25,7 +25,7 @@ from tablespec.model.spec import SOURCE_OPTIONS, SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
 from tablespec.sources import readerrors
 from tablespec.sources.casting import TextFormats, cast_column, polars_type
-from tablespec.sources.checks import Check, Violations, compile_checks
+from tablespec.sources.checks import Check, Expectations, Violations, compile_checks, compile_expectations
 from tablespec.sources.discover import describe
 from tablespec.sources.scan import ROW, scan
 
@@ -42,7 +42,10 @@ class SourceStream:
     schema: pa.Schema
     _batches: Callable[[], Iterator[pa.RecordBatch]] = field(repr=False)
     rows_read: int = 0
+    rows_written: int = 0  # rows handed to the writer: read, less those expectations dropped
     error: DataError | None = None
+    # rows that failed each drop/warn expectation (issue 15.3); filled as the stream is read
+    expectations: dict[str, int] = field(default_factory=dict)
 
     def reader(self) -> pa.RecordBatchReader:
         return pa.RecordBatchReader.from_batches(self.schema, self.batches())
@@ -89,7 +92,10 @@ def open_stream(
         cleanup()
         raise
 
-    checks = _checks(spec, wanted) if columns is None else []  # the key pass of a merge reads keys only
+    # the key pass of a merge reads keys only: no CHECKs or expectations there
+    checks = _checks(spec, wanted) if columns is None else []
+    expects = Expectations(_expectations(spec, wanted) if columns is None else [], ROW)
+    stream.expectations = expects.counts
 
     def batches() -> Iterator[pa.RecordBatch]:
         problems = _Problems(file.path, line_offset=_line_offset(source))
@@ -102,18 +108,26 @@ def open_stream(
                     problems.add(df.filter(pl.col("__bad")), plan)
                 if problems:
                     continue  # stop feeding the writer; keep reading to count every problem
+                typed = df.select([*plan.outputs, pl.col(ROW)])
+                if expects.checks:  # drop (and count) rows before the table's CHECKs see them
+                    typed = expects.apply(typed)
+                    if expects.failing:
+                        continue
                 if checks:
-                    violations.add(df.select([*plan.outputs, pl.col(ROW)]))
+                    violations.add(typed)
                     if violations:
                         continue
-                out = df.select([*plan.outputs, *([pl.col(ROW).cast(pl.Int64)] if keep_row else [])])
+                out = typed.select([*(c.name for c in wanted), *([pl.col(ROW).cast(pl.Int64)] if keep_row else [])])
                 if on_rows is not None:
                     on_rows(df.height)
+                stream.rows_written += out.height
                 yield from _to_arrow(out, schema)
         finally:
             cleanup()
         if problems:
             raise problems.error()
+        if expects.failing:
+            raise problems.violation(expects.failing)
         if violations:
             raise problems.violation(violations)
         if stream.rows_read == 0 and not source.options_dict.get("allow_empty", False):
@@ -260,6 +274,12 @@ def _checks(spec: TableSpec, wanted: Sequence[Any]) -> list[Check]:
     return [c for c in compile_checks(spec.constraints, types) if all(col.lower() in lowered for col in c.columns)]
 
 
+def _expectations(spec: TableSpec, wanted: Sequence[Any]) -> list[Check]:
+    if not spec.expectations:
+        return []
+    return compile_expectations(spec.expectations, {c.name: T.parse_type(c.type) for c in wanted})
+
+
 def _first_seen(source: SourceSpec, file: SourceFile, frame: pl.LazyFrame, column: str) -> str:
     """``file:line`` of the first record holding ``column`` (NDJSON: a row is a line), else ``file``."""
     if source.format != "ndjson":
@@ -333,7 +353,9 @@ class _Problems:
             file=self.path,
             column=first[0].columns[0] if first[0].columns else "",
             rows=tuple(r for r, _ in first[1]),
-            hint="Delta refuses a row whose CHECK is false or NULL; fix the rows, or change the constraint "
+            hint=("a row passes an expectation only when its check is true (NULL fails); fix the rows, or set "
+                  "on_fail: drop or warn on the expectation. Nothing was written") if first[0].kind == "expectation"
+                 else "Delta refuses a row whose CHECK is false or NULL; fix the rows, or change the constraint "
                  "(a nullable column needs `col IS NULL OR ...`). Nothing was written",
         )  # fmt: skip
 

@@ -300,7 +300,8 @@ def _check_expressions(spec: dict[str, Any], types: dict[str, Any], add: Any) ->
     constraints = spec.get("constraints")
     columns = [c for c in spec.get("columns") or () if isinstance(c, dict) and isinstance(c.get("name"), str)]
     generated = {c["name"].lower() for c in columns if isinstance(c.get("generated"), str)}
-    if not generated and not (isinstance(constraints, dict) and constraints):
+    expectations = spec.get("expectations")
+    if not generated and not (isinstance(constraints, dict) and constraints) and not expectations:
         return  # sqlglot is imported only for specs that hold an expression
     from tablespec.specfiles.expressions import check_constraint, check_generated
 
@@ -314,6 +315,11 @@ def _check_expressions(spec: dict[str, Any], types: dict[str, Any], add: Any) ->
             if isinstance(text, str):
                 for f in check_constraint(str(name), text, types, nullable, renamed=old_names):
                     add(("constraints", name), f.message, f.hint, warning=f.warning)
+    if isinstance(expectations, dict):
+        for name, body in expectations.items():
+            if isinstance(body, dict) and isinstance(body.get("check"), str):
+                for f in check_constraint(str(name), body["check"], types, nullable, kind="expectation"):
+                    add(("expectations", name, "check"), f.message, f.hint, warning=f.warning)
     for i, column in enumerate(spec.get("columns") or ()):
         if isinstance(column, dict) and isinstance(column.get("generated"), str) and isinstance(column.get("name"), str):
             for f in check_generated(column["name"], column["generated"], types, generated):

@@ -20,6 +20,7 @@ from tablespec.model.sizes import parse_size
 from tablespec.model.spec import (
     API_VERSION,
     ColumnSpec,
+    ExpectationSpec,
     MaintenanceSpec,
     MergeSpec,
     OptimizeSpec,
@@ -270,6 +271,8 @@ def _build(doc: Document, path: Path, config: Config) -> TableSpec:
         partitioned_by=tuple(value.get("partitioned_by") or ()),
         properties=tuple(sorted((value.get("properties") or {}).items())),
         constraints=tuple((value.get("constraints") or {}).items()),
+        expectations=tuple(ExpectationSpec(name, e["check"], e.get("on_fail", "fail"))
+                           for name, e in (value.get("expectations") or {}).items()),
         retention=RetentionSpec(
             deleted_files=deleted,
             log=parse_duration(retention["log"]) if "log" in retention else None,
