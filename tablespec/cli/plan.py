@@ -80,6 +80,9 @@ def diff(specs: tuple[str, ...], against: str | None, tables: tuple[str, ...], f
     from tablespec.planning.planner import new_plan
 
     config = load_config(warehouse=warehouse)
+    for given in specs:  # OLD and NEW are arguments: a missing one is a usage error (docs/plan.md)
+        if not Path(given).exists():
+            raise click.UsageError(f"no such file or folder: {given}")
     if against is None:
         if len(specs) != 2:
             raise click.UsageError("diff needs OLD and NEW (two spec files or folders), or --against GIT_REF [PATH]")

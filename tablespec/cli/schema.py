@@ -41,7 +41,8 @@ def _write_whole(path: Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     except OSError as e:
-        raise click.FileError(str(path), hint=e.strerror or str(e)) from e
+        raise click.UsageError(f"cannot write --output {path}: {e.strerror or e}; "
+                               "the folder must exist and be writable") from e
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

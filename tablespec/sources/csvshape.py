@@ -11,6 +11,7 @@ Rows with too many fields are refused by polars itself (``truncate_ragged_lines`
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,12 @@ def check_row_lengths(path: str, shown: str, *, opts: Mapping[str, Any], separat
     is the name the user knows it by; ``path`` may be a transcoded copy)."""
     if opts.get("allow_short_rows", False):
         return
-    found = _short_rows(path, opts, separator, storage_options, numbered=False)
+    try:
+        found = _short_rows(path, opts, separator, storage_options, numbered=False)
+    except (OSError, EOFError, zlib.error) as e:  # a corrupt .gz (issue 24.6): name the file
+        raise DataError(f"{shown}: cannot read the file: not a valid gzip file ({e})", file=shown,
+                        hint="the file is damaged or not gzip-compressed; export it again, or drop the .gz "
+                             "extension if it is plain text") from e  # fmt: skip
     if not found:
         return
     rows = _short_rows(path, opts, separator, storage_options, numbered=True) or found

@@ -98,7 +98,8 @@ def open_stream(
     stream.expectations = expects.counts
 
     def batches() -> Iterator[pa.RecordBatch]:
-        problems = _Problems(file.path, line_offset=_line_offset(source))
+        problems = _Problems(file.path, line_offset=_line_offset(source),
+                             temporal=_temporal(source, wanted))  # fmt: skip
         violations = Violations(checks, ROW)
         lf = plan.frame.filter(~pl.col(ROW).is_in(list(drop_rows))) if drop_rows else plan.frame
         try:
@@ -243,6 +244,12 @@ class _Plan:
                                     f"it has {', '.join(map(repr, present))}", file=file.path, column=column.name)  # fmt: skip
                 outputs.append(pl.lit(None, polars_type(t)).alias(column.name))  # a missing nullable column is null
                 continue
+            if (isinstance(schema[src], (pl.Struct, pl.List, pl.Array)) and isinstance(t, T.Primitive)
+                    and t.name == "string"):  # issue 24.5: it was stored as JSON text without a word
+                raise DataError(f"{file.path}: column {src!r} is {schema[src]} in the file, but column "
+                                f"{column.name!r} of table {spec.name} is string", file=file.path, column=column.name,
+                                hint="declare the column with its nested type (struct<...>, array<...>), or write "
+                                     "the value as text in the export")  # fmt: skip
             cast = cast_column(pl.col(src), schema[src], t, fmt)
             typed_columns.append(cast.typed.alias(column.name))
             outputs.append(pl.col(column.name))
@@ -272,6 +279,12 @@ def _checks(spec: TableSpec, wanted: Sequence[Any]) -> list[Check]:
     types = {c.name: T.parse_type(c.type) for c in wanted}
     lowered = {n.lower() for n in types}
     return [c for c in compile_checks(spec.constraints, types) if all(col.lower() in lowered for col in c.columns)]
+
+
+def _temporal(source: SourceSpec, wanted: Sequence[Any]) -> frozenset[str]:
+    if source.format == "parquet":
+        return frozenset()
+    return frozenset(c.name for c in wanted if c.type in ("date", "timestamp", "timestamp_ntz"))
 
 
 def _expectations(spec: TableSpec, wanted: Sequence[Any]) -> list[Check]:
@@ -322,9 +335,10 @@ def _text_formats(source: SourceSpec) -> TextFormats:
 class _Problems:
     """Bad values per column: the first few with row and value, and how many in all."""
 
-    def __init__(self, path: str, *, line_offset: int | None) -> None:
+    def __init__(self, path: str, *, line_offset: int | None, temporal: frozenset[str] = frozenset()) -> None:
         self.path = path
         self.line_offset = line_offset
+        self.temporal = temporal  # date/timestamp columns read from text: their hint names date_format
         self.columns: dict[str, tuple[list[tuple[int, str | None]], list[int]]] = {}
 
     def __bool__(self) -> bool:
@@ -374,7 +388,10 @@ class _Problems:
             file=self.path,
             column=first,
             rows=tuple(r for r, _ in shown),
-            hint="rows count data rows from 1 (a header is not a row); nothing was written",
+            hint="rows count data rows from 1 (a header is not a row); nothing was written" + (
+                "; dates and timestamps are read as ISO 8601 (2026-01-31): for another layout set the source's "
+                "options: {date_format: \"%d/%m/%Y\"} (or timestamp_format)"
+                if any(c in self.temporal for c in self.columns) else ""),  # issue 24.6
         )
 
     def _where(self, row: int) -> str:

@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from tablespec.model.state import SourceFile
 from tablespec.sources.discover import open_binary
 
 SCAN_LIMIT = 256 << 20  # bytes read looking for the bad line before giving up on a location
-_DELIMITERS = {";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}
+_DELIMITERS = {",": "','", ";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,13 @@ def explain(path: str, fmt: str, options: Mapping[str, Any], raw: Any, reader_er
                 found = _csv_problem(lines, options)
             elif fmt == "ndjson":
                 found = _ndjson_problem(lines, options)
-    except (OSError, EOFError, ValueError):
+    except (OSError, EOFError, zlib.error) as e:
+        if path.endswith((".gz", ".bz2")):  # issue 24.6: a damaged archive, named with its file
+            return DataError(f"{path}: cannot read the file: not a valid {'gzip' if path.endswith('.gz') else 'bzip2'} file ({e})",
+                             file=path, hint="the file is damaged or not compressed; export it again, or drop the "
+                                             "compression extension if it is plain text")  # fmt: skip
+        found = None
+    except ValueError:
         found = None
     if found is None:
         return DataError(f"{path}: cannot read the file as {fmt}: {reader_error}", file=path)
@@ -126,6 +133,9 @@ class _Undecodable(Exception):
 
 def _encoding_problem(e: _Undecodable, encoding: str) -> BadLine:
     byte = e.error.object[e.error.start : e.error.start + 1].hex()
+    if e.line == 1 and bytes(e.error.object[:2]) in (b"\xff\xfe", b"\xfe\xff"):  # issue 24.6
+        return BadLine(1, f"not valid {encoding}: the file starts with a UTF-16 byte-order mark",
+                       "set options: {encoding: utf-16} on the source")
     return BadLine(e.line, f"not valid {encoding}: byte 0x{byte} at column {e.error.start + 1}",
                    "set the source's encoding option to the file's encoding, e.g. options: {encoding: latin-1}")
 
@@ -145,7 +155,8 @@ def _csv_problem(lines: Iterator[bytes], options: Mapping[str, Any]) -> BadLine 
     skip = int(options.get("skip_rows", 0) or 0)
     comment = str(options["comment"]) if options.get("comment") else None
     numbered = [0]
-    text = _decoded(lines, encoding, numbered)
+    last: list[str] = [""]
+    text = _remembered(_decoded(lines, encoding, numbered), last)
     try:
         for _ in range(skip):
             next(text, None)
@@ -162,6 +173,10 @@ def _csv_problem(lines: Iterator[bytes], options: Mapping[str, Any]) -> BadLine 
             elif row and len(row) > width:
                 return BadLine(start, f"row has {len(row)} fields, the header has {width}",
                                "a value holding the delimiter must be quoted; or the line has a stray delimiter")
+            if quote and start == numbered[0] and _stray_quote(last[0], delimiter, str(quote)):
+                return BadLine(start, f"a quote character ({quote}) inside an unquoted value",
+                               f"quote the whole value and double the quote inside ({quote}a{quote}{quote}b{quote}), "
+                               "or set options: {quote: \"\"} if the file uses no quoting")  # issue 24.6
             start = numbered[0] + 1
     except _Undecodable as e:
         return _encoding_problem(e, encoding)
@@ -171,6 +186,17 @@ def _csv_problem(lines: Iterator[bytes], options: Mapping[str, Any]) -> BadLine 
                            "close the quote, or double a quote inside a quoted value (\"\")")
         return BadLine(numbered[0], f"malformed CSV: {e}")
     return None
+
+
+def _remembered(lines: Iterator[str], last: list[str]) -> Iterator[str]:
+    for line in lines:
+        last[0] = line
+        yield line
+
+
+def _stray_quote(line: str, delimiter: str, quote: str) -> bool:
+    """A value of this (one-line) row that holds the quote character without starting with it."""
+    return any(quote in part and not part.strip().startswith(quote) for part in line.rstrip("\r\n").split(delimiter))
 
 
 def _ndjson_problem(lines: Iterator[bytes], options: Mapping[str, Any]) -> BadLine | None:

@@ -23,7 +23,7 @@ from tablespec.model.spec import (
     LOG_RETENTION,
     SOURCE_OPTIONS,
 )
-from tablespec.model.types import TypeParseError, is_complex, is_partitionable, parse_type
+from tablespec.model.types import TypeParseError, has_variant, is_complex, is_partitionable, parse_type
 from tablespec.specfiles.evolution import check_evolution
 from tablespec.specfiles.yamlpos import Document
 
@@ -113,7 +113,8 @@ def _check_columns(spec: dict[str, Any], add: Any) -> dict[str, Any]:
             try:
                 parsed = parse_type(column["type"])
             except TypeParseError as e:
-                add(("columns", i, "type"), f"column {name!r}: bad type {column['type']!r}: {e}", _type_hint(column["type"]))
+                add(("columns", i, "type"), f"column {name!r}: {e}" if repr(column["type"]) in str(e)
+                    else f"column {name!r}: bad type {column['type']!r}: {e}", _type_hint(column["type"]))
         types[lowered] = parsed
     return types
 
@@ -212,7 +213,10 @@ def _check_sources(spec: dict[str, Any], types: dict[str, Any], add: Any) -> Non
         fmt = source.get("format") or (infer_format(path) if isinstance(path, str) else None)
         options = source.get("options")
         if fmt and isinstance(options, dict):
-
+            encoding = options.get("encoding")
+            if isinstance(encoding, str) and not _known_encoding(encoding):
+                add(("sources", i, "options", "encoding"), f"unknown encoding {encoding!r}",
+                    "use a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16")  # issue 24.5: not at apply
             for option in options:
                 if option not in SOURCE_OPTIONS.get(fmt, set()):
                     add(("sources", i, "options", option), f"unknown {fmt} option {option!r}",
@@ -278,6 +282,21 @@ def _check_maintenance(spec: dict[str, Any], types: dict[str, Any], add: Any) ->
         elif lowered in partitions:
             add(where, f"z_order column {name!r} is a partition column; every file holds one value of it already",
                 "z-order by data columns that queries filter on")
+        elif types and (is_complex(types[lowered]) or has_variant(types[lowered])):
+            add(where, f"z_order column {name!r} is {types[lowered]}: values of a nested or variant type have no "
+                "order to cluster by", "z-order by primitive columns (numbers, strings, dates)")  # issue 24.5
+
+
+def _known_encoding(name: str) -> bool:
+    import codecs
+
+    if name.lower().replace("-", "").replace("_", "") in ("utf8lossy",):
+        return True
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 def _check_features(spec: dict[str, Any], add: Any) -> None:

@@ -79,3 +79,15 @@ def test_headerless_short_rows_count_from_line_one(lab: Project) -> None:
     code, out = lab.cli("apply", "--auto-approve")
 
     assert code == 1 and "a.csv:2: row has 2 field(s)" in out and "(row 2)" in out, out
+
+
+def test_a_parquet_struct_into_a_string_column_is_refused(lab: Project) -> None:
+    """Issue 24.5: it was stored as JSON text without a word."""
+    import polars as pl
+
+    lab.spec(SOURCE.format(options="").replace("format: csv", "format: parquet"))
+    pl.DataFrame({"id": [1], "v": [{"a": 1}], "dt": ["2024-01-01"]}).write_parquet(lab.root / "data" / "a.parquet")
+    code, out = lab.cli("apply", "--auto-approve")
+
+    assert code == 1 and "column 'v' is Struct" in out and "of table lab.events is string" in out, out
+    assert rows(lab) == []
