@@ -1,3 +1,3 @@
-from tablespec.cli import run
+from tablespec.cli import console
 
-raise SystemExit(run())
+console()

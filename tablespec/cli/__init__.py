@@ -78,6 +78,20 @@ def run(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = out, err
 
 
+def console() -> None:
+    """The ``tablespec`` command: :func:`run`, then leave at once (issue 24.8). The native thread
+    pools of deltalake's tokio runtime, polars and pyarrow are still alive when the interpreter
+    finalizes; tearing them down there aborted about one run in 400 with "terminate called without
+    an active exception" (exit 134) after the output was complete. Everything is flushed first;
+    nothing tablespec does relies on exit handlers (temporary files are removed where they are used)."""
+    code = run()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
 def _run(args: list[str]) -> int:
     debug = "--debug" in args or os.environ.get("TABLESPEC_DEBUG") == "1"
     try:
