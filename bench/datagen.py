@@ -46,6 +46,15 @@ def arrow_schema() -> Any:
     return pa.schema([pa.field(name, types[kind], nullable) for name, kind, nullable in COLUMNS])
 
 
+def polars_schema() -> Any:
+    """The same types as polars names them (for ``read_csv(schema=...)``)."""
+    import polars as pl
+
+    types = {"long": pl.Int64, "integer": pl.Int32, "double": pl.Float64, "string": pl.String,
+             "timestamp": pl.Datetime("us", "UTC"), "date": pl.Date, "boolean": pl.Boolean}  # fmt: skip
+    return {name: types[kind] for name, kind, _ in COLUMNS}
+
+
 def project(root: Path) -> Path:
     """A tablespec project folder (``tablespec.yaml``, ``specs/``); returns the specs folder."""
     root.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,18 @@ def raw_write(data: str, target: str, mode: str) -> tuple[float, dict[str, Any]]
     return time.perf_counter() - start, {"rows": table.num_rows}
 
 
+def polars_write(data: str, target: str) -> tuple[float, dict[str, Any]]:
+    """What a polars user writes (issue 17's bar): ``scan_parquet().collect().write_delta()``, or
+    ``read_csv(schema=...).write_delta()`` with the spec's types, appended to the same table."""
+    import polars as pl
+
+    schema = datagen.polars_schema()
+    start = time.perf_counter()
+    frame = pl.read_csv(data, schema=schema) if data.endswith(".csv") else pl.scan_parquet(data).collect()
+    frame.write_delta(target, mode="append")
+    return time.perf_counter() - start, {"rows": frame.height}
+
+
 def tablespec_apply(spec: str) -> tuple[float, dict[str, Any]]:
     """``tablespec.apply`` of one spec. Module imports stay outside the clock, as for the raw
     cases: the cost measured is the library's, paid again for every table an apply loads."""
@@ -140,6 +152,12 @@ def cases(work: Path, *, rows: int, big_csv_rows: int, repeat: int, warmup: int)
                            setup=fresh(ts_target, base), baseline=raw_name,
                            note="goal <= 1.10x" if mode == "append" else ""),
             ]  # fmt: skip
+            if mode == "append":  # the bar users compare with: polars' own write_delta (issue 17)
+                pl_target = run / f"polars-append-{fmt}"
+                todo.append(WorkerCase(f"polars write_delta append ({fmt})", here + "polars_write",
+                                       {"data": str(files[fmt]), "target": str(pl_target)},
+                                       setup=fresh(pl_target, base), baseline=f"tablespec append ({fmt})",
+                                       note="ratio = polars / tablespec: >= 1.00x is the goal"))  # fmt: skip
     results = run_worker_cases(GROUP, todo, repeat=repeat, warmup=warmup)
     if big_csv_rows:
         results.append(big_csv(work, big_csv_rows))

@@ -23,6 +23,7 @@ to UTC wall time. Nested types (array, map, struct) in text are JSON.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -217,15 +218,57 @@ def _json_decode(values: pl.Series, dtype: pl.DataType) -> pl.Series:
     Fast path decodes the whole batch; only a batch holding bad JSON is retried value by value.
     """
     try:
-        return values.str.json_decode(dtype)
+        decoded = values.str.json_decode(dtype)
+        if not _has_struct(dtype) or not _extra_fields(values, dtype):
+            return decoded
     except Exception:  # noqa: BLE001 - polars fails the whole batch on one bad value
-        out = []
-        for v in values.to_list():
-            try:
-                out.append(None if v is None else pl.Series([v]).str.json_decode(dtype).to_list()[0])
-            except Exception:  # noqa: BLE001 - not JSON of that shape: flagged as not fitting
-                out.append(None)
-        return pl.Series(values.name, out, dtype=dtype, strict=False)
+        pass
+    out: list[Any] = []
+    for v in values.to_list():
+        try:
+            if v is not None and _has_struct(dtype) and _unknown_keys(json.loads(v), dtype):
+                out.append(None)  # a field the struct does not declare would be lost: flagged instead
+                continue
+            out.append(None if v is None else pl.Series([v]).str.json_decode(dtype).to_list()[0])
+        except Exception:  # noqa: BLE001 - not JSON of that shape: flagged as not fitting
+            out.append(None)
+    return pl.Series(values.name, out, dtype=dtype, strict=False)
+
+
+def _has_struct(dtype: Any) -> bool:
+    if isinstance(dtype, pl.Struct):
+        return True
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return _has_struct(dtype.inner)
+    return False
+
+
+def _extra_fields(values: pl.Series, dtype: Any) -> bool:
+    """Whether some value of the batch holds a struct field the declared type lacks (issue 24.1:
+    json_decode with a type drops such fields without a word). One inference pass over the batch."""
+    try:
+        found = values.drop_nulls().str.json_decode(infer_schema_length=None).dtype
+    except Exception:  # noqa: BLE001 - shapes polars cannot unify: the value-by-value pass decides
+        return True
+    return _wider(found, dtype)
+
+
+def _wider(found: Any, declared: Any) -> bool:
+    if isinstance(found, pl.Struct) and isinstance(declared, pl.Struct):
+        names = {f.name.lower(): f.dtype for f in declared.fields}
+        return any(f.name.lower() not in names or _wider(f.dtype, names[f.name.lower()]) for f in found.fields)
+    if isinstance(found, (pl.List, pl.Array)) and isinstance(declared, (pl.List, pl.Array)):
+        return _wider(found.inner, declared.inner)
+    return False
+
+
+def _unknown_keys(value: Any, dtype: Any) -> bool:
+    if isinstance(dtype, pl.Struct) and isinstance(value, dict):
+        names = {f.name.lower(): f.dtype for f in dtype.fields}
+        return any(k.lower() not in names or _unknown_keys(v, names[k.lower()]) for k, v in value.items())
+    if isinstance(dtype, (pl.List, pl.Array)) and isinstance(value, list):
+        return any(_unknown_keys(v, dtype.inner) for v in value)
+    return False
 
 
 def _from_typed(raw: pl.Expr, source: pl.DataType, t: T.DataType) -> Cast:

@@ -74,3 +74,25 @@ def test_a_line_that_is_not_an_object_is_named(lab: Project) -> None:
 
     assert code == 1 and "a.ndjson:40: a line holds a JSON list, not an object" in out, out
     assert "supertype" not in out
+
+
+def test_a_nested_field_the_struct_does_not_declare_is_refused(lab: Project) -> None:
+    """Issue 24.1 audit, nested fields: decoding JSON into a declared struct dropped unknown keys."""
+    spec = (lab.root / "specs" / "events.yaml").read_text().replace(
+        "  - {name: v, type: string}", "  - {name: v, type: 'struct<a:int>'}")
+    (lab.root / "specs" / "events.yaml").write_text(spec)
+    write(lab.root / "data" / "a.ndjson", [{"id": 1, "v": {"a": 1}}, {"id": 2, "v": {"a": 2, "b": 3}}])
+    code, out = lab.cli("apply", "--auto-approve")
+
+    assert code == 1, out
+    assert "column 'v': 1 value(s) do not fit: row 2: " in out and '"b": 3' in out, out
+    assert lab.table.read().collect().height == 0
+
+
+def test_declared_nested_fields_load(lab: Project) -> None:
+    spec = (lab.root / "specs" / "events.yaml").read_text().replace(
+        "  - {name: v, type: string}", "  - {name: v, type: 'struct<a:int,b:array<struct<c:string>>>'}")
+    (lab.root / "specs" / "events.yaml").write_text(spec)
+    write(lab.root / "data" / "a.ndjson", [{"id": 1, "v": {"a": 1, "b": [{"c": "x"}]}}, {"id": 2, "v": {"a": 2}}])
+    lab.apply()
+    assert lab.table.read().collect().sort("id")["v"].to_list() == [{"a": 1, "b": [{"c": "x"}]}, {"a": 2, "b": None}]
