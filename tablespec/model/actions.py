@@ -141,10 +141,16 @@ class AddConstraint(Action):
     phase: ClassVar[int] = CONSTRAINTS
     name: str = ""
     expression: str = ""
+    # why it cannot be added: rows already in the table break it (the planner scans for them, issue 15.1)
+    blocked: str = ""
 
     @property
     def risk(self) -> Risk:
-        return "metadata"
+        return "unsupported" if self.blocked else "metadata"
+
+    @property
+    def refused_reason(self) -> str:
+        return self.blocked
 
 
 @dataclass(frozen=True)

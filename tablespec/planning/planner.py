@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tablespec.config import Config, load_config
 from tablespec.errors import DataError, StorageError
-from tablespec.model.actions import Action, LoadSource
+from tablespec.model.actions import Action, AddConstraint, LoadSource
 from tablespec.model.keys import VERSION as __version__
 from tablespec.model.plan import Plan, TablePlan
 from tablespec.model.spec import SourceSpec, TableSpec
@@ -73,6 +73,8 @@ def plan_table(spec: TableSpec, config: Config) -> TablePlan:
     state = observe(spec, storage_options=config.storage_options(spec.uri), app_ids=app_ids)
     actions = diff(spec, state, source_files)
     actions = tuple(_with_rows(_with_skipped(a, found), spec, config) for a in actions)
+    if state.exists:
+        actions = tuple(_with_violations(a, spec, config) for a in actions)
     return TablePlan(
         table=spec.name,
         uri=spec.uri,
@@ -93,6 +95,38 @@ def _with_skipped(action: Action, found: dict[str, tuple[tuple[SourceFile, ...],
     if not isinstance(action, LoadSource) or not found[action.source][1]:
         return action
     return dataclasses.replace(action, skipped=found[action.source][1])
+
+
+def _with_violations(action: Action, spec: TableSpec, config: Config) -> Action:
+    """A new CHECK on a table with rows: scan the table (only the columns it reads) for rows that
+    break it. delta-rs would refuse the constraint at apply, after the table's other changes were
+    committed; the plan refuses it instead, naming the rows (issue 15.1). A CHECK tablespec cannot
+    evaluate is left to delta-rs."""
+    if not isinstance(action, AddConstraint):
+        return action
+    import polars as pl
+
+    from tablespec.delta.table import DeltaTable
+    from tablespec.model import types as T
+    from tablespec.sources.checks import compile_check
+
+    stored = {c.name: T.parse_type(c.type) for c in spec.columns}
+    check = compile_check(action.name, action.expression, stored)
+    if check is None:
+        return action
+    table = DeltaTable(spec.uri, config.storage_options(spec.uri), name=spec.name)
+    try:
+        frame = table.read().select(list(check.columns)).filter(~check.expr)
+        count = int(frame.select(pl.len()).collect().item())
+        if not count:
+            return action
+        shown = frame.head(3).collect().iter_rows(named=True)
+    except Exception:  # noqa: BLE001 - a table tablespec cannot scan this way: delta-rs decides at apply
+        return action
+    rows = "; ".join(", ".join(f"{k}={'NULL' if v is None else repr(str(v))}" for k, v in row.items()) for row in shown)
+    return dataclasses.replace(action, blocked=(
+        f"{count} row(s) already in the table break it (false or NULL), e.g. {rows}: delta-rs would refuse "
+        "to add it; fix those rows first, or change the constraint"))
 
 
 def _with_rows(action: Action, spec: TableSpec, config: Config) -> Action:

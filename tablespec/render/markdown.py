@@ -179,7 +179,7 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Row]]] = {
     UnsetProperties: lambda a: [("-", f"property {_code(k)} = {_code(old)}") for k, old in sorted(a.removed)],
     SetDescription: lambda a: [_text_change("description", a.old, a.new)],
     SetColumnComment: lambda a: [_text_change(f"comment on column {_code(a.column)}", a.old, a.new)],
-    AddConstraint: lambda a: [("+", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
+    AddConstraint: lambda a: [("!" if a.blocked else "+", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     DropConstraint: lambda a: [("-", f"constraint {_code(a.name)} CHECK {_code(a.expression)}")],
     LoadSource: lambda a: [("+", f"load {_code(a.source)} ({a.mode}): {_cell(load_summary(a))}")],
     Optimize: _optimize,

@@ -156,7 +156,8 @@ HANDLERS: dict[type[Action], Callable[[Any], list[Line]]] = {
     SetColumnComment: lambda a: [("+" if a.old is None else "~",
                                   f"comment on column {a.column}: {quote(a.new)}" if a.old is None
                                   else f"comment on column {a.column}: {quote(a.old)} -> {quote(a.new)}")],
-    AddConstraint: lambda a: [("+", f"constraint {a.name} CHECK ({a.expression})")],
+    AddConstraint: lambda a: (_refused(a, f"constraint {a.name} CHECK ({a.expression})") if a.blocked
+                              else [("+", f"constraint {a.name} CHECK ({a.expression})")]),
     DropConstraint: lambda a: [("-", f"constraint {a.name} CHECK ({a.expression})")],
     LoadSource: lambda a: [("+", f"load {a.source} ({a.mode}): {load_summary(a)}")],
     Optimize: _optimize,

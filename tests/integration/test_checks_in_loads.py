@@ -66,3 +66,21 @@ def test_a_check_tablespec_cannot_evaluate_is_still_enforced_by_delta_rs(lab: Pr
 
     assert code == 1, out  # delta-rs's own check: nothing written either
     assert lab.table.read().collect().height == 0
+
+
+def test_a_new_check_existing_rows_break_is_refused_in_the_plan(lab: Project) -> None:
+    """Issue 15.1: the plan scans the table for rows a new CHECK would refuse; apply refuses the
+    table (exit 4) before anything of it is committed, instead of failing half-way at delta-rs."""
+    lab.spec(SPEC.format(mode="append", merge="").replace("  no_test: \"v NOT LIKE 'test%'\"\n", ""))
+    (lab.root / "data" / "a.csv").write_text("id,v,dt\n1,a,2024-01-01\n2,test_b,2024-01-02\n3,test_c,\n")
+    lab.apply()
+    version = lab.table.version
+
+    lab.spec(SPEC.format(mode="append", merge="").replace("constraints:", "description: changed\nconstraints:"))
+    code, out = lab.cli("plan")
+    assert "constraint no_test CHECK (v NOT LIKE 'test%') [unsupported]" in out, out
+    assert "2 row(s) already in the table break it" in out and "v='test_b'" in out, out
+    code, out = lab.cli("apply", "--auto-approve")
+    assert code == 4, out
+    assert lab.table.version == version  # not even the description was committed
+    assert lab.table.read().collect().height == 3
