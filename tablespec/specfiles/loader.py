@@ -165,10 +165,12 @@ def _schema_problems(doc: Document) -> list[Problem]:
         return [Problem(doc.loc(()), "a spec document must be a mapping with apiVersion, kind, name, location and columns")]
     name = value.get("name")
     table = name if isinstance(name, str) else ""
-    problems = []
+    problems: dict[tuple[str, str], Problem] = {}  # one per place and message: jsonschema reports a
+    # "required" error once per missing key, each listing every required key
     for error in sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
-        problems.extend(_explain(error, doc, table))
-    return problems
+        for problem in _explain(error, doc, table):
+            problems.setdefault((str(problem.location), problem.message), problem)
+    return list(problems.values())
 
 
 def _explain(error: Any, doc: Document, table: str) -> list[Problem]:

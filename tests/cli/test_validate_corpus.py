@@ -134,3 +134,15 @@ def test_invalid_spec_json(case: str, text: str, line: int, message: str, tmp_pa
     report = json.loads(capsys.readouterr().out)
     assert report["valid"] is False and report["format_version"] == 1
     assert any(p["line"] == line and message in p["message"] and p["file"] == "s.yaml" for p in report["problems"])
+
+
+def test_each_missing_required_key_is_reported_once(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """jsonschema reports "required" once per missing key, each listing every required key: a
+    spec missing four keys printed sixteen lines."""
+    from tablespec.cli import run
+
+    (tmp_path / "a.yaml").write_text("table: x\ncolumns: [{name: id, type: long}]\n")
+    assert run(["validate", str(tmp_path / "a.yaml")]) == 3
+    err = capsys.readouterr().err
+    for key in ("apiVersion", "kind", "name", "location"):
+        assert err.count(f"missing required key {key!r}") == 1, err
