@@ -108,7 +108,7 @@ def _with_violations(action: Action, spec: TableSpec, config: Config) -> Action:
 
     from tablespec.delta.table import DeltaTable
     from tablespec.model import types as T
-    from tablespec.sources.checks import compile_check
+    from tablespec.sources.checks import compile_check, describe_values
 
     stored = {c.name: T.parse_type(c.type) for c in spec.columns}
     check = compile_check(action.name, action.expression, stored)
@@ -123,7 +123,7 @@ def _with_violations(action: Action, spec: TableSpec, config: Config) -> Action:
         shown = frame.head(3).collect().iter_rows(named=True)
     except Exception:  # noqa: BLE001 - a table tablespec cannot scan this way: delta-rs decides at apply
         return action
-    rows = "; ".join(", ".join(f"{k}={'NULL' if v is None else repr(str(v))}" for k, v in row.items()) for row in shown)
+    rows = "; ".join(describe_values(row) for row in shown)
     return dataclasses.replace(action, blocked=(
         f"{count} row(s) already in the table break it (false or NULL), e.g. {rows}: delta-rs would refuse "
         "to add it; fix those rows first, or change the constraint"))

@@ -101,8 +101,7 @@ class Violations:
     def lines(self, where: Callable[[int], str]) -> list[str]:
         out = []
         for name, (check, shown, count) in self.found.items():
-            rows = "; ".join(f"{where(row)}: " + ", ".join(f"{k}={_value(v)}" for k, v in values.items())
-                             for row, values in shown)  # fmt: skip
+            rows = "; ".join(f"{where(row)}: {describe_values(values)}" for row, values in shown)
             more = f"; and {count[0] - len(shown)} more" if count[0] > len(shown) else ""
             what = f"constraint {name!r} CHECK" if check.kind == "constraint" else f"expectation {name!r}"
             out.append(f"{what} ({check.text}) fails for {count[0]} row(s): {rows}{more}")
@@ -136,8 +135,9 @@ class Expectations:
         return frame
 
 
-def _value(value: Any) -> str:
-    return "NULL" if value is None else repr(str(value))
+def describe_values(values: Mapping[str, Any]) -> str:
+    """``amount='-3.50', dt=NULL``: the values a check read, as a violation shows them."""
+    return ", ".join(f"{k}={'NULL' if v is None else repr(str(v))}" for k, v in values.items())
 
 
 class _Translator:

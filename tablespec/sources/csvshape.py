@@ -10,7 +10,6 @@ Rows with too many fields are refused by polars itself (``truncate_ragged_lines`
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from tablespec.errors import DataError
-from tablespec.sources.discover import open_binary
+from tablespec.sources.discover import open_decompressed
 
 SHOWN = 5
 _BLOCK = 8 << 20
@@ -71,11 +70,6 @@ def check_row_lengths(path: str, shown: str, *, opts: Mapping[str, Any], separat
     )  # fmt: skip
 
 
-def _open(path: str, storage_options: Mapping[str, str]) -> Any:
-    raw = open_binary(path, storage_options)
-    return gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw
-
-
 def _options(opts: Mapping[str, Any], separator: str, *, threads: bool,
              handler: Any) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions]:  # fmt: skip
     quote = opts.get("quote", '"')
@@ -103,7 +97,7 @@ def _short_rows(path: str, opts: Mapping[str, Any], separator: str, storage_opti
         return "skip"  # too many fields: polars' own error names it
 
     read, parse = _options(opts, separator, threads=not numbered, handler=handler)
-    with _open(path, storage_options) as f:
+    with open_decompressed(path, storage_options) as f:
         try:
             names = pacsv.open_csv(f, read_options=read, parse_options=parse).schema.names
             if not names:
@@ -112,7 +106,7 @@ def _short_rows(path: str, opts: Mapping[str, Any], separator: str, storage_opti
         except pa.ArrowInvalid:
             return []  # empty or unreadable: the polars read reports it, in its own words
     found.clear()  # the header read above saw the first block already
-    with _open(path, storage_options) as f:
+    with open_decompressed(path, storage_options) as f:
         try:
             for _ in pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert):
                 pass

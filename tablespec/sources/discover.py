@@ -16,8 +16,9 @@ import glob as globlib
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from tablespec.config import is_s3
@@ -57,7 +58,7 @@ def discover_all(source: SourceSpec, *,
             return _discover_all_s3(source, pattern, storage_options)
         except OSError as e:  # pyarrow's S3 client: raw curl/AWS text, no location (issue 13.8)
             raise StorageError(
-                f"source {source.name!r}: cannot list {pattern}: {_first_line(e)}", uri=pattern,
+                f"source {source.name!r}: cannot list {pattern}: {first_line(e)}", uri=pattern,
                 hint="check AWS_ENDPOINT_URL, AWS_REGION and the credentials, and that the bucket exists",
             ) from e
     if any(c in pattern for c in _GLOB_CHARS):
@@ -91,7 +92,7 @@ def _keep_format(source: SourceSpec, pattern: str, paths: list[str]) -> tuple[li
             tuple(p for p in paths if infer_format(p) != source.format))
 
 
-def _first_line(e: BaseException) -> str:
+def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
@@ -213,14 +214,34 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def read_bytes(path: str, storage_options: Mapping[str, str]) -> bytes:
-    """The whole file, decompressed when its name ends in .gz (local and S3 alike)."""
-    with open_binary(path, storage_options) as f:
-        data = bytes(f.read())
+    """The whole file, decompressed when its name ends in .gz or .bz2 (local and S3 alike)."""
+    with open_decompressed(path, storage_options) as f:
+        return bytes(f.read())
+
+
+@contextmanager
+def open_decompressed(path: str, storage_options: Mapping[str, str]) -> Iterator[Any]:
+    """The file's bytes as a stream, decompressed by its extension; both streams closed after."""
+    with open_binary(path, storage_options) as raw:
+        stream = decompressed(raw, path)
+        try:
+            yield stream
+        finally:
+            if stream is not raw:
+                stream.close()
+
+
+def decompressed(raw: Any, path: str) -> Any:
+    """``raw`` (a binary stream) decompressed when ``path`` ends in .gz or .bz2; else ``raw``."""
     if path.endswith(".gz"):
         import gzip
 
-        return gzip.decompress(data)
-    return data
+        return gzip.GzipFile(fileobj=raw)
+    if path.endswith(".bz2"):
+        import bz2
+
+        return bz2.BZ2File(raw)
+    return raw
 
 
 def open_binary(path: str, storage_options: Mapping[str, str]) -> Any:
@@ -231,4 +252,5 @@ def open_binary(path: str, storage_options: Mapping[str, str]) -> Any:
     return open(path, "rb")
 
 
-__all__ = ["describe", "discover", "discover_all", "open_binary", "parquet_rows", "read_bytes"]
+__all__ = ["decompressed", "describe", "discover", "discover_all", "first_line", "open_binary", "open_decompressed",
+           "parquet_rows", "read_bytes"]

@@ -11,7 +11,6 @@ delimiter (item 13).
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 import zlib
@@ -22,7 +21,7 @@ from typing import Any
 from tablespec.errors import DataError
 from tablespec.model.spec import SourceSpec
 from tablespec.model.state import SourceFile
-from tablespec.sources.discover import open_binary
+from tablespec.sources.discover import decompressed, first_line, open_binary
 
 SCAN_LIMIT = 256 << 20  # bytes read looking for the bad line before giving up on a location
 _DELIMITERS = {",": "','", ";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}
@@ -37,7 +36,7 @@ class BadLine:
 
 def read_error(source: SourceSpec, file: SourceFile, storage_options: Mapping[str, str], error: BaseException) -> DataError:
     """A reader's failure on ``file``, located at its bad line when that can be found."""
-    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    reason = first_line(error)
     try:
         raw = open_binary(file.path, storage_options)
     except OSError:
@@ -57,7 +56,7 @@ def explain(path: str, fmt: str, options: Mapping[str, Any], raw: Any, reader_er
     found: BadLine | None = None
     try:
         with raw:
-            lines = _physical_lines(_decompressed(raw, path))
+            lines = _physical_lines(decompressed(raw, path))
             if fmt == "csv":
                 found = _csv_problem(lines, options)
             elif fmt == "ndjson":
@@ -91,16 +90,6 @@ def delimiter_hint(names: Sequence[str], spec_columns: Sequence[str], delimiter:
 
 
 # --- reading lines ------------------------------------------------------------------------------
-
-
-def _decompressed(raw: Any, path: str) -> Any:
-    if path.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)
-    if path.endswith(".bz2"):
-        import bz2
-
-        return bz2.BZ2File(raw)
-    return raw
 
 
 def _physical_lines(stream: Any) -> Iterator[bytes]:

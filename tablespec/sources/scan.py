@@ -9,7 +9,6 @@ temporary UTF-8 file first, which the returned cleanup removes.
 from __future__ import annotations
 
 import codecs
-import gzip
 import json
 import os
 import tempfile
@@ -22,18 +21,13 @@ from tablespec.errors import DataError
 from tablespec.model.spec import SourceSpec, TableSpec
 from tablespec.model.state import SourceFile
 from tablespec.sources.csvshape import check_row_lengths
-from tablespec.sources.discover import open_binary, read_bytes
+from tablespec.sources.discover import decompressed, open_binary, open_decompressed, read_bytes
 from tablespec.sources.readerrors import read_error
 
 ROW = "__tablespec_row__"
 _CHUNK = 4 << 20
 _S3_KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
             "AWS_ALLOW_HTTP", "AWS_VIRTUAL_HOSTED_STYLE_REQUEST")  # fmt: skip
-
-
-def first_line(e: BaseException) -> str:
-    """The first line of an error's text (polars and pyarrow errors run to many lines)."""
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def scan(
@@ -122,8 +116,7 @@ def _ndjson_names(path: str, shown: str, storage: dict[str, str], storage_option
     except Exception:  # noqa: BLE001 - fall back to the line pass, which names the bad line itself
         pass
     names: dict[str, None] = {}
-    with open_binary(path, storage_options if storage else {}) as raw:
-        src: Any = gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw
+    with open_decompressed(path, storage_options if storage else {}) as src:
         for line_no, line in enumerate(src, start=1):
             if not line.strip():
                 continue
@@ -150,13 +143,7 @@ def _transcode(path: str, encoding: str, storage_options: Mapping[str, str]) -> 
     try:
         raw: Any = open_binary(path, storage_options)
         with raw, os.fdopen(fd, "wb") as out:
-            src = raw
-            if path.endswith(".gz"):
-                src = gzip.GzipFile(fileobj=raw)
-            elif path.endswith(".bz2"):
-                import bz2
-
-                src = bz2.BZ2File(raw)
+            src = decompressed(raw, path)
             while chunk := src.read(_CHUNK):
                 out.write(decoder.decode(chunk).encode())
             out.write(decoder.decode(b"", final=True).encode())

@@ -4,10 +4,7 @@ offending values; nothing is written; NULL violates, as in Delta."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from fixtures.upkeep import Project, project_for
+from fixtures.upkeep import Project, lab_fixture
 
 SPEC = """\
 constraints:
@@ -23,10 +20,7 @@ sources:
 MERGE = "    merge: {keys: [id]}\n"
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def lab(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Project:
-    return project_for(request, tmp_path, monkeypatch, capsys, SPEC.format(mode="append", merge=""))
+lab = lab_fixture(SPEC.format(mode="append", merge=""))
 
 
 def test_a_violation_is_named_and_nothing_is_written(lab: Project) -> None:

@@ -5,10 +5,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from fixtures.upkeep import Project, project_for
+from fixtures.upkeep import Project, lab_fixture
 
 SPEC = """\
 expectations:
@@ -25,15 +24,12 @@ sources:
 ROWS = "id,v,dt\n1,a,2024-01-01\n2,,2024-01-02\n3,c,2023-12-31\n4,d,2024-01-03\n-5,e,2023-01-01\n"
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def lab(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Project:
-    return project_for(request, tmp_path, monkeypatch, capsys, spec())
-
-
 def spec(v: str = "drop", dt: str = "warn", mode: str = "append") -> str:
     merge = "    merge: {keys: [id]}\n" if mode == "merge" else ""
     return SPEC.format(v=v, dt=dt, mode=mode, merge=merge)
+
+
+lab = lab_fixture(spec())
 
 
 def ids(lab: Project) -> list[int]:

@@ -4,10 +4,8 @@ not a row of nulls; nothing is written. ``allow_short_rows: true`` lets them loa
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
-import pytest
-from fixtures.upkeep import Project, project_for
+from fixtures.upkeep import Project, lab_fixture
 
 SOURCE = """\
 sources:
@@ -18,10 +16,7 @@ sources:
 {options}"""
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def lab(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Project:
-    return project_for(request, tmp_path, monkeypatch, capsys, SOURCE.format(options=""))
+lab = lab_fixture(SOURCE.format(options=""))
 
 
 def rows(lab: Project) -> list[tuple[object, ...]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.upkeep import Project, project_for
+from fixtures.upkeep import Project, lab_fixture
 
 SOURCE = """\
 sources:
@@ -21,10 +21,7 @@ sources:
 """
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def lab(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Project:
-    return project_for(request, tmp_path, monkeypatch, capsys, SOURCE)
+lab = lab_fixture(SOURCE)
 
 
 def write(path: Path, records: list[dict[str, Any]]) -> None:

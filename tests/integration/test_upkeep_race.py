@@ -17,7 +17,7 @@ from typing import Any
 import deltalake
 import pyarrow as pa
 import pytest
-from fixtures.upkeep import Project, only
+from fixtures.upkeep import Project, only, project_for
 
 import tablespec.applying.executor as executor
 from tablespec.config import load_config
@@ -82,14 +82,7 @@ def append_rows(uri: str, attempt: int) -> None:
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
 def lab(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> Project:
-    monkeypatch.delenv("TABLESPEC_WAREHOUSE", raising=False)
-    if request.param == "local":
-        warehouse = str(tmp_path / "warehouse")
-    else:
-        warehouse = f"s3://{request.getfixturevalue('s3_bucket')}/warehouse"
-    project = Project(tmp_path / "project", warehouse, capsys)
-    monkeypatch.chdir(project.root)
-    project.spec(SPEC)
+    project = project_for(request, tmp_path, monkeypatch, capsys, SPEC)
     project.apply()
     for _ in range(8):
         project.append("2024-01-01", rows=5)
